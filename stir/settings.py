@@ -1,0 +1,106 @@
+"""Stir's configuration: the `[stir]` section of luigi.cfg, overridden by STIR_* environment variables.
+
+The embedded default (chDB, pgserver, a local staging directory) needs no settings at all.
+Production is selected by configuration only: `warehouse = clickhouse`, `store = s3`,
+`postgres = dsn`. Secrets never live in a file: passwords and DSNs come from the
+environment (CLICKHOUSE_PASSWORD, STIR_PG_DSN, the usual AWS_* variables).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import luigi.configuration
+
+from stir.errors import ConfigError
+
+CHOICES = {
+    "warehouse": ("chdb", "clickhouse"),
+    "store": ("local", "s3"),
+    "postgres": ("embedded", "dsn"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse: str = "chdb"
+    chdb_path: Path | None = None
+    clickhouse_host: str = "localhost"
+    clickhouse_port: int = 9000
+    clickhouse_http_port: int = 8123
+    clickhouse_user: str = "default"
+    clickhouse_secure: bool = False
+    clickhouse_cluster: str = ""
+    store: str = "local"
+    store_path: Path | None = None
+    s3_bucket: str = ""
+    s3_prefix: str = "stir"
+    s3_endpoint_url: str = ""
+    postgres: str = "embedded"
+    pgdata: Path | None = None
+    stage_dir: Path | None = None
+    lock_timeout: int = 600
+    auto_plan: bool = True
+    sqlmesh_project: Path | None = None
+
+    # Secrets: read from the environment on use, never stored in a file or printed.
+    @property
+    def clickhouse_password(self) -> str:
+        return os.environ.get("CLICKHOUSE_PASSWORD", "")
+
+    @property
+    def pg_dsn(self) -> str:
+        dsn = os.environ.get("STIR_PG_DSN", "")
+        if self.postgres == "dsn" and not dsn:
+            raise ConfigError("postgres = dsn needs the STIR_PG_DSN environment variable (a libpq DSN or URL)")
+        return dsn
+
+
+def _coerce(name: str, raw: str, kind: type):
+    if kind is bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"setting {name!r}: expected true/false, got {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"setting {name!r}: expected a whole number, got {raw!r}") from None
+    return raw
+
+
+def load_settings() -> Settings:
+    """Read luigi.cfg's [stir] section, then STIR_<NAME> environment variables (which win)."""
+    cfg = luigi.configuration.get_config()
+    values: dict = {}
+    for f in fields(Settings):
+        raw = os.environ.get(f"STIR_{f.name.upper()}")
+        if raw is None and cfg.has_option("stir", f.name):
+            raw = cfg.get("stir", f.name)
+        if raw is None or raw == "":
+            continue
+        if "Path" in f.type:
+            values[f.name] = Path(raw).expanduser()
+        else:
+            values[f.name] = _coerce(f.name, raw, {"int": int, "bool": bool}.get(f.type, str))
+    home = Path(values.pop("home", ".stir")).resolve()
+    for key, allowed in CHOICES.items():
+        if key in values and values[key] not in allowed:
+            raise ConfigError(f"setting {key!r} must be one of {', '.join(allowed)}; got {values[key]!r}")
+    defaults = {
+        "chdb_path": home / "warehouse",
+        "store_path": home / "store",
+        "pgdata": home / "postgres",
+        "stage_dir": home / "stage",
+        "sqlmesh_project": Path(__file__).resolve().parent.parent / "sqlmesh_project",
+    }
+    for key, default in defaults.items():
+        values[key] = Path(values[key]).resolve() if values.get(key) else default
+    settings = Settings(home=home, **values)
+    if settings.store == "s3" and not settings.s3_bucket:
+        raise ConfigError("store = s3 needs s3_bucket (luigi.cfg [stir] or STIR_S3_BUCKET)")
+    return settings

@@ -1,0 +1,34 @@
+"""Loads the SQL that lives in .sql files inside the package and fills in identifiers.
+
+Placeholders are `$name` (string.Template). Only identifiers and literals Stir builds
+itself are substituted; each is checked so a file can never become an injection point.
+"""
+from __future__ import annotations
+
+import re
+from importlib import resources
+from string import Template
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+def ident(name: str) -> str:
+    """Validate a (possibly db-qualified) identifier for substitution into SQL."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+def read_sql(package: str, name: str) -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def render_sql(package: str, name: str, **params: str) -> str:
+    return Template(read_sql(package, name)).substitute(params)
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a SQL script on `;` at line ends, dropping `--` comment lines and blanks."""
+    kept = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    parts = re.split(r";\s*(?:--[^\n]*)?\n", "\n".join(kept) + "\n")
+    return [p.strip() for p in parts if p.strip()]

@@ -1,0 +1,66 @@
+"""What Stir needs from ClickHouse, independent of how it is reached."""
+from __future__ import annotations
+
+import abc
+from typing import Iterable, Sequence
+
+from loguru import logger
+
+from stir.sqlfiles import split_statements
+
+# Every session runs in UTC: metrics compare DateTimes, and dates are UTC dates.
+SESSION_SETTINGS = {"session_timezone": "UTC"}
+
+
+class Warehouse(abc.ABC):
+    kind: str = "?"
+
+    @abc.abstractmethod
+    def command(self, sql: str) -> None:
+        """Run one statement that returns no rows (DDL, INSERT ... SELECT)."""
+
+    @abc.abstractmethod
+    def query(self, sql: str) -> list[tuple]:
+        """Run one SELECT and return its rows."""
+
+    @abc.abstractmethod
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Insert Python values (str, int, float, datetime, date, UUID, list, None) into a table."""
+
+    def script(self, text: str) -> None:
+        """Run every statement of a multi-statement SQL script in order."""
+        for statement in split_statements(text):
+            logger.debug("warehouse: {}", statement.splitlines()[0][:120])
+            self.command(statement)
+
+    def scalar(self, sql: str):
+        rows = self.query(sql)
+        return rows[0][0] if rows else None
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, type) of a table's columns in order; [] if the table does not exist."""
+        db, name = table.split(".", 1)
+        return [
+            (r[0], r[1])
+            for r in self.query(
+                "SELECT name, type FROM system.columns "
+                f"WHERE database = '{db}' AND table = '{name}' ORDER BY position"
+            )
+        ]
+
+    def table_exists(self, table: str) -> bool:
+        return bool(self.columns(table))
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass
+
+
+def batched(rows: Iterable, size: int):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

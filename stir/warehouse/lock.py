@@ -1,0 +1,56 @@
+"""An exclusive, waiting file lock: one process at a time owns the embedded warehouse."""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from loguru import logger
+
+from stir.errors import WarehouseLockedError
+
+
+class ProcessLock:
+    """flock()-based lock on `path`; released when the process exits, even on a crash."""
+
+    def __init__(self, path: Path, what: str):
+        self.path = Path(path)
+        self.what = what
+        self._fd: int | None = None
+
+    def _holder(self) -> str:
+        try:
+            return self.path.read_text().strip() or "unknown"
+        except OSError:
+            return "unknown"
+
+    def acquire(self, timeout: float) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise WarehouseLockedError(
+                        f"{self.what} is in use by process {self._holder()} (lock {self.path}); "
+                        f"waited {timeout:.0f}s. Wait for that run to finish, or raise lock_timeout."
+                    ) from None
+                if not announced:
+                    logger.info("waiting for {} held by process {}", self.what, self._holder())
+                    announced = True
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
