@@ -1,0 +1,76 @@
+"""Every shared formula of metrics.md lives here once, as a SQLMesh macro.
+
+Each macro returns ClickHouse SQL; models call them as @name(args).
+"""
+from sqlmesh import macro
+
+
+def _sql(node) -> str:
+    return node.sql(dialect="clickhouse")
+
+
+@macro()
+def json_int(evaluator, json_column, key):
+    """The JSON integer at `key`, or NULL when the key is absent, null or not an integer."""
+    j, k = _sql(json_column), _sql(key)
+    return (
+        f"if(JSONType({j}, {k}) IN ('Int64', 'UInt64'), "
+        f"toNullable(JSONExtract({j}, {k}, 'Int64')), CAST(NULL AS Nullable(Int64)))"
+    )
+
+
+@macro()
+def latest_value(evaluator, value, at):
+    """The non-NULL `value` with the greatest `at` (ties: the greatest value); NULL if none."""
+    v, a = _sql(value), _sql(at)
+    return (
+        f"if(countIf({v} IS NOT NULL) = 0, CAST(NULL AS Nullable(Int64)), "
+        f"toNullable(argMaxIf(assumeNotNull({v}), ({a}, assumeNotNull({v})), {v} IS NOT NULL)))"
+    )
+
+
+@macro()
+def follower_tier(evaluator, followers):
+    """Nano < 1k <= Micro < 75k <= Macro < 1M <= Mega; NULL followers give NULL."""
+    f = _sql(followers)
+    return (
+        f"multiIf({f} IS NULL, CAST(NULL AS Nullable(String)), {f} < 1000, 'Nano', "
+        f"{f} < 75000, 'Micro', {f} < 1000000, 'Macro', 'Mega')"
+    )
+
+
+@macro()
+def engagement_rate(evaluator, avg_likes, avg_comments, followers):
+    """(avg_likes + avg_comments) / followers * 100; NULL with no posts (NULL averages) or 0 followers."""
+    l, c, f = _sql(avg_likes), _sql(avg_comments), _sql(followers)
+    return (
+        f"if({f} = 0 OR {l} IS NULL OR {c} IS NULL, CAST(NULL AS Nullable(Float64)), "
+        f"(toFloat64({l}) + toFloat64({c})) / {f} * 100)"
+    )
+
+
+@macro()
+def ratio(evaluator, numerator, denominator):
+    """numerator / denominator as Float64, NULL when the denominator is 0."""
+    n, d = _sql(numerator), _sql(denominator)
+    return f"if({d} = 0, CAST(NULL AS Nullable(Float64)), toFloat64({n}) / {d})"
+
+
+@macro()
+def search_phrase(evaluator, name, handle):
+    """lowerUTF8(name || ' ' || handle), untrimmed."""
+    return f"lowerUTF8(concat({_sql(name)}, ' ', {_sql(handle)}))"
+
+
+@macro()
+def stable_id(evaluator, *parts):
+    """A positive bigint derived from the row's natural key, so ids stay the same across publishes."""
+    args = ", ".join(f"toString({_sql(p)})" for p in parts)
+    return f"toInt64(cityHash64({args}) % 9223372036854775807)"
+
+
+@macro()
+def latest_rank(evaluator, key, *order):
+    """1 for a key's latest row: row_number() over the key, newest first by `order` columns."""
+    by = ", ".join(f"{_sql(o)} DESC" for o in order)
+    return f"row_number() OVER (PARTITION BY {_sql(key)} ORDER BY {by})"

@@ -1,0 +1,34 @@
+-- The current audience of every profile and channel: the row with the greatest
+-- updated_at, 'insights' before 'estimated' on ties; an empty JSON string becomes NULL.
+MODEL (
+  name stir_staging.stg_audience,
+  kind FULL,
+  grain (platform, platform_id),
+  physical_properties (order_by = (platform, platform_id)),
+  tags (daily),
+);
+
+SELECT
+  CAST(platform AS String) AS platform,
+  CAST(platform_id AS String) AS platform_id,
+  nullIf(audience_gender, '') AS audience_gender,
+  nullIf(audience_age, '') AS audience_age,
+  nullIf(audience_cities, '') AS audience_cities,
+  notable_followers,
+  source
+FROM (
+  SELECT
+    *,
+    @latest_rank((platform, platform_id), updated_at, source = 'insights', audience_gender, audience_age) AS latest
+  FROM (
+    SELECT 'INSTAGRAM' AS platform, profile_id AS platform_id, audience_gender, audience_age,
+           audience_cities, notable_followers, CAST(source AS String) AS source, updated_at
+    FROM beat_replica.instagram_audience
+    UNION ALL
+    SELECT 'YOUTUBE' AS platform, channel_id AS platform_id, audience_gender, audience_age,
+           '' AS audience_cities, CAST([] AS Array(String)) AS notable_followers,
+           CAST(source AS String) AS source, updated_at
+    FROM beat_replica.youtube_audience
+  )
+)
+WHERE latest = 1

@@ -1,0 +1,34 @@
+-- The current state of every Instagram profile: its crawl row with the greatest
+-- updated_at (ties: greatest id), taken whole, NULLs included. `account_id` is the
+-- serving id: min(id) over all the profile's crawl rows, stable across publishes.
+MODEL (
+  name stir_staging.stg_instagram_account,
+  kind FULL,
+  grain profile_id,
+  physical_properties (order_by = profile_id),
+  tags (daily),
+);
+
+SELECT
+  CAST(profile_id AS String) AS profile_id,
+  account_id,
+  handle,
+  full_name,
+  followers,
+  following,
+  media_count,
+  is_verified,
+  category,
+  language,
+  country,
+  city,
+  profile_pic_url,
+  updated_at
+FROM (
+  SELECT
+    *,
+    min(id) OVER (PARTITION BY profile_id) AS account_id,
+    @latest_rank(profile_id, updated_at, id) AS latest
+  FROM beat_replica.instagram_account
+)
+WHERE latest = 1

@@ -1,0 +1,28 @@
+-- The current state of every Instagram post: its row with the greatest updated_at
+-- (ties: greatest id) per shortcode. Posts of profiles without an account row are dropped.
+MODEL (
+  name stir_staging.stg_instagram_post,
+  kind FULL,
+  grain shortcode,
+  physical_properties (order_by = (profile_id, shortcode)),
+  tags (daily),
+);
+
+SELECT
+  CAST(shortcode AS String) AS shortcode,
+  CAST(profile_id AS String) AS profile_id,
+  CAST(post_type AS String) AS post_type,
+  likes,
+  comments,
+  views,
+  plays,
+  reach,
+  hashtags,
+  publish_time,
+  updated_at
+FROM (
+  SELECT *, @latest_rank(shortcode, updated_at, id) AS latest
+  FROM beat_replica.instagram_post
+)
+WHERE latest = 1
+  AND profile_id IN (SELECT profile_id FROM beat_replica.instagram_account)

@@ -1,0 +1,31 @@
+-- The current state of every YouTube channel: its crawl row with the greatest
+-- updated_at (ties: greatest id). `account_id` = min(id) over the channel's rows.
+MODEL (
+  name stir_staging.stg_youtube_account,
+  kind FULL,
+  grain channel_id,
+  physical_properties (order_by = channel_id),
+  tags (daily),
+);
+
+SELECT
+  CAST(channel_id AS String) AS channel_id,
+  account_id,
+  handle,
+  title,
+  subscribers,
+  views,
+  uploads,
+  category,
+  language,
+  country,
+  thumbnail_url,
+  updated_at
+FROM (
+  SELECT
+    *,
+    min(id) OVER (PARTITION BY channel_id) AS account_id,
+    @latest_rank(channel_id, updated_at, id) AS latest
+  FROM beat_replica.youtube_account
+)
+WHERE latest = 1

@@ -1,0 +1,25 @@
+-- The current state of every YouTube video: its row with the greatest updated_at
+-- (ties: greatest id) per video_id. Videos of channels without an account row are dropped.
+MODEL (
+  name stir_staging.stg_youtube_post,
+  kind FULL,
+  grain video_id,
+  physical_properties (order_by = (channel_id, video_id)),
+  tags (daily),
+);
+
+SELECT
+  CAST(video_id AS String) AS video_id,
+  CAST(channel_id AS String) AS channel_id,
+  is_short,
+  views,
+  likes,
+  comments,
+  publish_time,
+  updated_at
+FROM (
+  SELECT *, @latest_rank(video_id, updated_at, id) AS latest
+  FROM beat_replica.youtube_post
+)
+WHERE latest = 1
+  AND channel_id IN (SELECT channel_id FROM beat_replica.youtube_account)

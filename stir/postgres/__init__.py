@@ -1,0 +1,4 @@
+"""PostgreSQL: embedded (pgserver, started on demand in a data directory) or a server (STIR_PG_DSN)."""
+from stir.postgres.connection import connect, conninfo
+
+__all__ = ["connect", "conninfo"]

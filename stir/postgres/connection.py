@@ -1,0 +1,57 @@
+"""Connections to the serving PostgreSQL, which also holds SQLMesh's state and Stir's markers."""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+from loguru import logger
+
+from stir.settings import Settings, load_settings
+
+_servers: dict = {}
+
+
+def _embedded_uri(pgdata: Path) -> str:
+    """Start (or join) the embedded PostgreSQL in `pgdata`; it stops when the last process using
+    it exits, unless STIR_PG_KEEP_RUNNING=1."""
+    key = str(pgdata)
+    if key not in _servers:
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver
+
+        pgdata.mkdir(parents=True, exist_ok=True)
+        keep = os.environ.get("STIR_PG_KEEP_RUNNING", "") in ("1", "true", "yes")
+        logger.debug("starting embedded PostgreSQL in {}", pgdata)
+        _servers[key] = pgserver.get_server(pgdata, cleanup_mode=None if keep else "stop")
+    return _servers[key].get_uri()
+
+
+def conninfo(settings: Settings | None = None) -> str:
+    """The libpq connection string of the serving database (contains the password in production:
+    never log it)."""
+    settings = settings or load_settings()
+    if settings.postgres == "embedded":
+        return _embedded_uri(settings.pgdata)
+    return settings.pg_dsn
+
+
+def conninfo_parts(settings: Settings | None = None) -> dict:
+    """host, port, user, password, dbname of the serving database (for SQLMesh's state config)."""
+    parts = psycopg2.extensions.parse_dsn(conninfo(settings))
+    return {
+        "host": parts.get("host", "localhost"),
+        "port": int(parts.get("port", 5432)),
+        "user": parts.get("user", os.environ.get("PGUSER", "postgres")),
+        "password": parts.get("password", os.environ.get("PGPASSWORD", "")),
+        "dbname": parts.get("dbname", "postgres"),
+    }
+
+
+def connect(settings: Settings | None = None):
+    """A new psycopg2 connection to the serving database (autocommit off)."""
+    conn = psycopg2.connect(conninfo(settings))
+    conn.set_session(autocommit=False)
+    return conn

@@ -1,0 +1,60 @@
+"""Builds SQLMesh's Config from Stir's settings, so `sqlmesh plan` in sqlmesh_project/ and
+`bin/run_tier` use the same warehouse and the same state database.
+
+State always lives in PostgreSQL (SQLMesh cannot keep it in ClickHouse): the embedded
+pgserver by default, the serving database (schema `sqlmesh`) in production.
+"""
+from __future__ import annotations
+
+from sqlmesh.core.config import (
+    Config,
+    GatewayConfig,
+    ModelDefaultsConfig,
+    PostgresConnectionConfig,
+)
+
+from sqlmesh.core.config.connection import ClickhouseConnectionConfig
+
+from stir.postgres.connection import conninfo_parts
+from stir.settings import Settings, load_settings
+from stir.sqlmesh_chdb import ChdbConnectionConfig
+
+# The first day any model has data for; FULL models ignore it beyond scheduling.
+MODEL_START = "2024-01-01"
+
+
+def warehouse_connection(settings: Settings):
+    if settings.warehouse == "chdb":
+        settings.chdb_path.mkdir(parents=True, exist_ok=True)
+        return ChdbConnectionConfig(path=str(settings.chdb_path))
+    return ClickhouseConnectionConfig(
+        host=settings.clickhouse_host,
+        port=settings.clickhouse_http_port,
+        username=settings.clickhouse_user,
+        password=settings.clickhouse_password,
+        secure=settings.clickhouse_secure,
+        cluster=settings.clickhouse_cluster or None,
+        connection_settings={"session_timezone": "UTC"},
+    )
+
+
+def state_connection(settings: Settings) -> PostgresConnectionConfig:
+    parts = conninfo_parts(settings)
+    return PostgresConnectionConfig(
+        host=parts["host"], port=parts["port"], user=parts["user"],
+        password=parts["password"], database=parts["dbname"],
+    )
+
+
+def build_config(settings: Settings | None = None) -> Config:
+    settings = settings or load_settings()
+    gateway = GatewayConfig(
+        connection=warehouse_connection(settings),
+        state_connection=state_connection(settings),
+        state_schema="sqlmesh",
+    )
+    return Config(
+        gateways={"stir": gateway},
+        default_gateway="stir",
+        model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=MODEL_START, cron="@daily"),
+    )
