@@ -17,6 +17,7 @@ class ChdbConnectionConfig(_connection.ClickhouseConnectionConfig):
     """`path`: the chDB data directory (the same one Stir's own warehouse client opens)."""
 
     path: str
+    lock_timeout: int = 600
     host: str = "chdb"
     username: str = "default"
     type_: t.Literal["chdb"] = Field(alias="type", default="chdb")
@@ -34,6 +35,9 @@ class ChdbConnectionConfig(_connection.ClickhouseConnectionConfig):
     def _connection_factory(self) -> t.Callable:
         from clickhouse_connect.dbapi import connect
 
+        from stir.warehouse.lock import hold_warehouse_lock
+
+        hold_warehouse_lock(self.path, self.lock_timeout)
         return partial(connect, interface="chdb", path=self.path, settings={"session_timezone": "UTC"})
 
     @property

@@ -26,7 +26,7 @@ MODEL_START = "2024-01-01"
 def warehouse_connection(settings: Settings):
     if settings.warehouse == "chdb":
         settings.chdb_path.mkdir(parents=True, exist_ok=True)
-        return ChdbConnectionConfig(path=str(settings.chdb_path))
+        return ChdbConnectionConfig(path=str(settings.chdb_path), lock_timeout=settings.lock_timeout)
     return ClickhouseConnectionConfig(
         host=settings.clickhouse_host,
         port=settings.clickhouse_http_port,

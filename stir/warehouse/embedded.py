@@ -8,7 +8,7 @@ import clickhouse_connect
 from loguru import logger
 
 from stir.warehouse.base import SESSION_SETTINGS, Warehouse
-from stir.warehouse.lock import ProcessLock
+from stir.warehouse.lock import hold_warehouse_lock
 
 
 class EmbeddedWarehouse(Warehouse):
@@ -22,12 +22,11 @@ class EmbeddedWarehouse(Warehouse):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._client = None
-        self._lock = ProcessLock(self.path.parent / f"{self.path.name}.lock", f"warehouse {self.path}")
 
     @property
     def client(self):
         if self._client is None:
-            self._lock.acquire(self.lock_timeout)
+            hold_warehouse_lock(self.path, self.lock_timeout)
             self.path.mkdir(parents=True, exist_ok=True)
             logger.debug("opening chDB warehouse at {}", self.path)
             self._client = clickhouse_connect.get_client(interface="chdb", path=str(self.path))

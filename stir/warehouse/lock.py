@@ -54,3 +54,16 @@ class ProcessLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+_held: dict[str, ProcessLock] = {}
+
+
+def hold_warehouse_lock(data_dir: Path, timeout: float) -> None:
+    """Take (once per process) the lock that makes this process the only user of a chDB
+    data directory. Stir's own client and SQLMesh's connections both call this."""
+    key = str(Path(data_dir).resolve())
+    if key not in _held:
+        lock = ProcessLock(Path(key + ".lock"), f"warehouse {key}")
+        lock.acquire(timeout)
+        _held[key] = lock

@@ -1,0 +1,135 @@
+"""`stir`: the command line. Each command is a thin layer over a library function."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from loguru import logger
+
+from stir import log
+from stir.errors import StirError
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(click.style("error: ", fg="red", bold=True) + log.mask(str(exc)), err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.option("--log-level", default=None, help="DEBUG, INFO (default), WARNING.")
+def main(log_level):
+    """Stir: raw social-media crawls -> ClickHouse marts -> PostgreSQL serving tables."""
+    log.setup(log_level)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def ingest(directory):
+    """Load <database>.<table>.jsonl / .parquet files from DIRECTORY into the raw tables."""
+    from stir.ingest import ingest_dir
+    from stir.warehouse import get_warehouse
+
+    try:
+        loaded = ingest_dir(get_warehouse(), directory)
+    except StirError as exc:
+        _fail(exc)
+    click.echo(f"ingested {sum(item.rows for item in loaded):,} rows from {len(loaded)} file(s)")
+
+
+@main.command()
+@click.option("--profiles", default=500, show_default=True, help="Instagram profiles (a third as many YouTube channels).")
+@click.option("--months", default=6, show_default=True, help="Calendar months of history.")
+@click.option("--seed", "seed_", default=1, show_default=True, help="Random seed: same seed, same files.")
+@click.option("--end", default=None, help="First day after the data, YYYY-MM-01 (default: this month's first day).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Where to write the files (default: <home>/seed).")
+@click.option("--no-ingest", is_flag=True, help="Only write the files.")
+def seed(profiles, months, seed_, end, out, no_ingest):
+    """Write deterministic synthetic raw data as contract files, then ingest them."""
+    from stir.ingest import ingest_dir
+    from stir.seed import generate, month_start
+    from stir.settings import load_settings
+    from stir.warehouse import get_warehouse
+
+    try:
+        end_day = month_start(dt.date.fromisoformat(end) if end else dt.datetime.utcnow().date())
+    except ValueError:
+        _fail(StirError(f"--end: expected a date YYYY-MM-DD, got {end!r}"))
+    out = out or load_settings().home / "seed"
+    counts = generate(out, profiles, months, seed_, end_day)
+    click.echo(f"wrote {sum(counts.values()):,} rows in {len(counts)} files to {out} (months before {end_day})")
+    if not no_ingest:
+        try:
+            ingest_dir(get_warehouse(), out)
+        except StirError as exc:
+            _fail(exc)
+
+
+@main.command("run-tier")
+@click.argument("tier")
+@click.option("--end", default=None, help="End of the interval to run, 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now).")
+@click.option("--central-scheduler/--local-scheduler", default=None, help="Use luigid (default from luigi.cfg).")
+def run_tier_command(tier, end, central_scheduler):
+    """Run one frequency tier once: its models, then its publishes."""
+    from stir.run import run_tier
+
+    try:
+        result = run_tier(tier, end=end, central_scheduler=central_scheduler)
+    except StirError as exc:
+        _fail(exc)
+    if not result.ok:
+        _fail(StirError(f"tier {tier} failed; see the summary above"))
+    click.echo(f"tier {tier}: done. Inspect with: stir show leaderboard")
+
+
+@main.command()
+def migrate():
+    """Create Stir's schemas and any missing serving table in PostgreSQL."""
+    from stir.postgres import connect
+    from stir.serving.migrate import migrate as apply
+
+    conn = connect()
+    try:
+        created = apply(conn)
+    finally:
+        conn.close()
+    click.echo(f"serving database ready; created: {', '.join(created) or 'nothing'}")
+
+
+@main.command()
+@click.argument("table", default="leaderboard")
+@click.option("--limit", default=10, show_default=True)
+def show(table, limit):
+    """Show a serving table: row count, last publish and its top rows."""
+    from stir.postgres import connect, conninfo
+    from stir.show import show_table
+
+    conn = connect()
+    try:
+        info = show_table(conn, table, limit)
+    except KeyError:
+        _fail(StirError(f"unknown serving table {table!r}"))
+    finally:
+        conn.close()
+    click.echo(f"{table}: {info['rows']:,} rows; last publish: {info['last_publish'] or 'never'}")
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in info["top"])) if info["top"] else len(c) for i, c in enumerate(info["columns"])]
+    click.echo("  ".join(str(c).ljust(w) for c, w in zip(info["columns"], widths)))
+    for row in info["top"]:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+    click.echo(f"(PostgreSQL: {log.mask(conninfo())})")
+
+
+@main.command()
+def info():
+    """Print the active configuration (secrets are never printed)."""
+    from stir.settings import load_settings
+
+    settings = load_settings()
+    for key, value in vars(settings).items():
+        click.echo(f"{key:18} {value}")
+    logger.debug("settings printed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Logging for Stir's own messages (loguru), with secrets masked wherever they might appear."""
+from __future__ import annotations
+
+import os
+import sys
+
+from loguru import logger
+
+SECRET_VARIABLES = ("CLICKHOUSE_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "STIR_PG_DSN", "PGPASSWORD")
+
+
+def _secrets() -> list[str]:
+    values = [os.environ.get(name, "") for name in SECRET_VARIABLES]
+    dsn = os.environ.get("STIR_PG_DSN", "")
+    if dsn:
+        import psycopg2.extensions
+
+        try:
+            values.append(psycopg2.extensions.parse_dsn(dsn).get("password", ""))
+        except Exception:  # an unparsable DSN is reported where it is used
+            pass
+    return [v for v in values if len(v) >= 4]
+
+
+def mask(text: str) -> str:
+    for secret in _secrets():
+        text = text.replace(secret, "***")
+    return text
+
+
+def _patch(record) -> None:
+    record["message"] = mask(record["message"])
+
+
+def setup(level: str | None = None) -> None:
+    """Log Stir's messages to stderr at STIR_LOG_LEVEL (default INFO)."""
+    logger.remove()
+    logger.configure(patcher=_patch)
+    logger.add(
+        sys.stderr,
+        level=(level or os.environ.get("STIR_LOG_LEVEL", "INFO")).upper(),
+        format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
+        colorize=None,
+    )

@@ -1,0 +1,1 @@
+"""The publish chain: mart -> staging store -> Postgres host -> shadow table -> atomic swap."""

@@ -1,0 +1,25 @@
+"""The manifest written beside an export, after its data: its presence means the export is whole."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Manifest:
+    table: str
+    mart: str
+    fingerprint: str
+    rows: int
+    data_key: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manifest":
+        return cls(**json.loads(text))
+
+
+def export_prefix(table: str, fingerprint: str) -> str:
+    return f"exports/{table}/{fingerprint}"

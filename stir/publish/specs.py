@@ -1,0 +1,22 @@
+"""One declarative spec per serving table. Adding a serving table is adding an entry here,
+its DDL file in stir/serving/ddl/ and its mart in sqlmesh_project/."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PublishSpec:
+    table: str             # the PostgreSQL serving table (schema public)
+    mart: str              # the ClickHouse mart it is published from (SQLMesh model name)
+    ddl: str               # DDL file in stir/serving/ddl/, columns named as the mart's
+    tiers: tuple[str, ...]  # frequency tiers that publish it
+    allow_empty: bool = False  # an empty mart fails the publish unless this is set
+
+
+SPECS: dict[str, PublishSpec] = {
+    spec.table: spec
+    for spec in [
+        PublishSpec(table="leaderboard", mart="stir_marts.mart_leaderboard", ddl="leaderboard.sql", tiers=("daily",)),
+    ]
+}

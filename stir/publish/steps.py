@@ -1,0 +1,151 @@
+"""The steps of publishing one serving table, as plain functions (the Luigi tasks in
+stir.publish.tasks only sequence them and give each a target):
+
+fingerprint -> export to the staging store -> download to the Postgres side ->
+load a shadow table and check it -> atomic swap (backup kept).
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from pathlib import Path
+
+import psycopg2
+from loguru import logger
+
+from stir.errors import PublishError
+from stir.publish.manifest import Manifest, export_prefix
+from stir.publish.specs import PublishSpec
+from stir.serving.migrate import create_table
+from stir.sqlfiles import ident, read_sql, render_sql
+from stir.store.base import Store
+from stir.warehouse.base import Warehouse
+
+MARKER_PREFIX = "stir:"
+
+
+def fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
+    """(fingerprint, rows) of the mart's current content and the serving DDL: equal
+    fingerprints mean an identical publish, so a finished one is skipped."""
+    if not wh.table_exists(spec.mart):
+        raise PublishError(f"{spec.table}: mart {spec.mart} does not exist; run the models first (bin/run_tier)")
+    rows, row_hash = wh.query(render_sql("stir.publish.sql", "fingerprint.sql", mart=ident(spec.mart)))[0]
+    ddl = read_sql("stir.serving.ddl", spec.ddl)
+    digest = hashlib.sha256(f"{spec.mart}|{rows}|{row_hash}|{ddl}".encode()).hexdigest()[:16]
+    return digest, int(rows)
+
+
+def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str) -> Manifest:
+    """Write the mart to the store, then its manifest. Fails if the mart changed meanwhile."""
+    prefix = export_prefix(spec.table, expected)
+    data_key = f"{prefix}/data.csv.gz"
+    logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data_key))
+    wh.command(
+        render_sql(
+            "stir.publish.sql", "export.sql",
+            destination=store.clickhouse_destination(data_key, "CSVWithNames"), mart=ident(spec.mart),
+        )
+    )
+    now, rows = fingerprint(wh, spec)
+    if now != expected:
+        raise PublishError(
+            f"{spec.table}: mart {spec.mart} changed while it was exported "
+            f"(fingerprint {expected} -> {now}); run the tier again"
+        )
+    manifest = Manifest(spec.table, spec.mart, expected, rows, data_key)
+    store.put_text(f"{prefix}/manifest.json", manifest.to_json())
+    logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
+    return manifest
+
+
+def read_manifest(store: Store, table: str, fp: str) -> Manifest:
+    return Manifest.from_json(store.read_text(f"{export_prefix(table, fp)}/manifest.json"))
+
+
+def table_marker(cur, schema: str, table: str) -> str | None:
+    cur.execute(read_sql("stir.serving.sql", "table_marker.sql"), {"schema": schema, "table": table})
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def has_marker(conn, schema: str, table: str, fp: str) -> bool:
+    with conn.cursor() as cur:
+        found = table_marker(cur, schema, table) == MARKER_PREFIX + fp
+    conn.rollback()
+    return found
+
+
+def _csv_header(path: Path) -> list[str]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        return next(csv.reader(io.StringIO(fh.readline())), [])
+
+
+def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path) -> None:
+    """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
+    analyze it, all in one transaction: on any error nothing is left behind."""
+    table = ident(spec.table)
+    try:
+        columns = [ident(c) for c in _csv_header(data)]
+    except ValueError as exc:
+        raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
+    try:
+        with conn.cursor() as cur:
+            cur.execute(read_sql("stir.serving.sql", "meta.sql"))
+            cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
+            create_table(cur, "stir_shadow", spec)
+            cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
+            known = {name for (name,) in cur.fetchall()}
+            unknown = [c for c in columns if c not in known]
+            if unknown:
+                raise PublishError(
+                    f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not"
+                )
+            logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
+            with gzip.open(data, "rb") as fh:
+                cur.copy_expert(
+                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)), fh
+                )
+            loaded = cur.rowcount
+            if loaded != manifest.rows:
+                raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
+            if loaded == 0 and not spec.allow_empty:
+                raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
+            cur.execute(
+                render_sql("stir.serving.sql", "finish_shadow.sql", table=table, marker=MARKER_PREFIX + manifest.fingerprint)
+            )
+        conn.commit()
+    except psycopg2.Error as exc:
+        conn.rollback()
+        detail = (exc.pgerror or str(exc)).strip()
+        raise PublishError(f"{spec.table}: loading the shadow table failed; the live table is untouched.\n{detail}") from None
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def swap(conn, spec: PublishSpec, manifest: Manifest) -> None:
+    """Make the loaded shadow live and keep the previous live table as stir_backup.<table>."""
+    table = ident(spec.table)
+    try:
+        with conn.cursor() as cur:
+            marker = table_marker(cur, "stir_shadow", table)
+            if marker != MARKER_PREFIX + manifest.fingerprint:
+                raise PublishError(
+                    f"{spec.table}: stir_shadow.{table} holds {marker or 'nothing'}, not fingerprint "
+                    f"{manifest.fingerprint}; another run replaced it, run the tier again"
+                )
+            cur.execute(
+                render_sql("stir.serving.sql", "swap.sql", table=table),
+                {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart},
+            )
+        conn.commit()
+    except psycopg2.Error as exc:
+        conn.rollback()
+        raise PublishError(f"{spec.table}: swap failed; the live table is untouched.\n{(exc.pgerror or str(exc)).strip()}") from None
+    except BaseException:
+        conn.rollback()
+        raise
+    logger.info("{}: published {:,} rows (fingerprint {}); previous table kept as stir_backup.{}",
+                spec.table, manifest.rows, manifest.fingerprint, table)

@@ -1,0 +1,141 @@
+"""Luigi tasks of a tier run. Each publish step has a target, so a re-run skips what is done
+and a crashed run resumes at the step that failed:
+
+    RunModels(tier) -> Publish(table) => ExportMart -> StageExport -> LoadShadow -> SwapTable
+
+Publish computes the mart's fingerprint after the models ran and then requires the chain
+for that fingerprint (a dynamic dependency): the same data publishes nothing new.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import luigi
+
+from stir.models import run_models
+from stir.postgres import connect
+from stir.publish import steps
+from stir.publish.manifest import export_prefix
+from stir.publish.specs import SPECS
+from stir.publish.targets import StoreTarget, TableMarkerTarget
+from stir.serving.migrate import migrate
+from stir.settings import load_settings
+from stir.store import get_store
+from stir.tiers import model_selector
+from stir.warehouse import get_warehouse
+
+
+class _RunsOnce(luigi.Task):
+    """A task whose effect is judged elsewhere: complete once it ran in this process."""
+
+    _done = False
+
+    def complete(self) -> bool:
+        return self._done
+
+
+class RunModels(_RunsOnce):
+    """Runs the SQLMesh models tagged with `tier` up to `end`. Outputs: the refreshed marts
+    (SQLMesh's interval state records what ran, so nothing durable is written here)."""
+
+    tier = luigi.Parameter()
+    end = luigi.OptionalParameter(default=None)
+
+    def run(self):
+        run_models(model_selector(self.tier), end=self.end)
+        self._done = True
+
+
+class ExportMart(luigi.Task):
+    """Outputs: exports/<table>/<fingerprint>/data.csv.gz and, once it is whole, manifest.json
+    in the staging store."""
+
+    table = luigi.Parameter()
+    fingerprint = luigi.Parameter()
+
+    def output(self):
+        return StoreTarget(f"{export_prefix(self.table, self.fingerprint)}/manifest.json")
+
+    def run(self):
+        steps.export(get_warehouse(), get_store(), SPECS[self.table], self.fingerprint)
+
+
+class StageExport(luigi.Task):
+    """Outputs: the export downloaded next to PostgreSQL, <stage_dir>/<table>/<fingerprint>.csv.gz."""
+
+    table = luigi.Parameter()
+    fingerprint = luigi.Parameter()
+
+    def requires(self):
+        return ExportMart(table=self.table, fingerprint=self.fingerprint)
+
+    def output(self):
+        return luigi.LocalTarget(str(Path(load_settings().stage_dir) / self.table / f"{self.fingerprint}.csv.gz"))
+
+    def run(self):
+        manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
+        get_store().download(manifest.data_key, Path(self.output().path))
+
+
+class LoadShadow(luigi.Task):
+    """Outputs: stir_shadow.<table>, loaded, checked, analyzed, and marked with the fingerprint."""
+
+    table = luigi.Parameter()
+    fingerprint = luigi.Parameter()
+
+    def requires(self):
+        return StageExport(table=self.table, fingerprint=self.fingerprint)
+
+    def output(self):
+        return TableMarkerTarget("stir_shadow", self.table, self.fingerprint)
+
+    def run(self):
+        manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
+        conn = connect()
+        try:
+            steps.load_shadow(conn, SPECS[self.table], manifest, Path(self.input().path))
+        finally:
+            conn.close()
+
+
+class SwapTable(luigi.Task):
+    """Outputs: public.<table> serving the fingerprint's data; the previous one kept in stir_backup."""
+
+    table = luigi.Parameter()
+    fingerprint = luigi.Parameter()
+
+    def requires(self):
+        return LoadShadow(table=self.table, fingerprint=self.fingerprint)
+
+    def output(self):
+        return TableMarkerTarget("public", self.table, self.fingerprint)
+
+    def run(self):
+        manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
+        conn = connect()
+        try:
+            steps.swap(conn, SPECS[self.table], manifest)
+        finally:
+            conn.close()
+
+
+class Publish(_RunsOnce):
+    """Publishes serving table `table` from its mart after the tier's models ran. Outputs: the
+    live table holding the mart's current content (via SwapTable for its fingerprint)."""
+
+    table = luigi.Parameter()
+    tier = luigi.Parameter()
+    end = luigi.OptionalParameter(default=None)
+
+    def requires(self):
+        return RunModels(tier=self.tier, end=self.end)
+
+    def run(self):
+        conn = connect()
+        try:
+            migrate(conn)
+        finally:
+            conn.close()
+        fingerprint, _ = steps.fingerprint(get_warehouse(), SPECS[self.table])
+        yield SwapTable(table=self.table, fingerprint=fingerprint)
+        self._done = True

@@ -1,0 +1,13 @@
+-- Stir's own schemas in the serving database: shadow tables being loaded, the backups
+-- kept by the last swap, and the publish log.
+CREATE SCHEMA IF NOT EXISTS stir_shadow;
+CREATE SCHEMA IF NOT EXISTS stir_backup;
+CREATE SCHEMA IF NOT EXISTS stir_meta;
+CREATE TABLE IF NOT EXISTS stir_meta.publish_log (
+    serving_table text NOT NULL,
+    fingerprint   text NOT NULL,
+    rows          bigint NOT NULL,
+    source        text NOT NULL,
+    published_at  timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
+    PRIMARY KEY (serving_table, published_at, fingerprint)
+);

@@ -1,0 +1,29 @@
+"""What the publish chain needs from a staging store. Keys are '/'-separated relative paths."""
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+
+
+class Store(abc.ABC):
+    @abc.abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def put_text(self, key: str, text: str) -> None:
+        """Write a small object atomically (readers never see half of it)."""
+
+    @abc.abstractmethod
+    def read_text(self, key: str) -> str: ...
+
+    @abc.abstractmethod
+    def download(self, key: str, dest: Path) -> None:
+        """Copy an object to a local file (written whole, or not at all)."""
+
+    @abc.abstractmethod
+    def clickhouse_destination(self, key: str, fmt: str) -> str:
+        """A ClickHouse table function writing `fmt` to this key (file() or s3())."""
+
+    @abc.abstractmethod
+    def describe(self, key: str) -> str:
+        """Where a key lives, for messages (never contains a secret)."""

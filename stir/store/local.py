@@ -1,0 +1,48 @@
+"""A local directory as the staging store (the embedded default)."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from stir.store.base import Store
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class LocalStore(Store):
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        return self.root / key
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def put_text(self, key: str, text: str) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+
+    def read_text(self, key: str) -> str:
+        return self.path(key).read_text(encoding="utf-8")
+
+    def download(self, key: str, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.copyfile(self.path(key), tmp)
+        os.replace(tmp, dest)
+
+    def clickhouse_destination(self, key: str, fmt: str) -> str:
+        # chDB writes the file itself; only an embedded warehouse can reach this directory.
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return f"file({_quote(str(target.resolve()))}, {_quote(fmt)})"
+
+    def describe(self, key: str) -> str:
+        return str(self.path(key))

@@ -1,0 +1,57 @@
+"""S3 (or any S3 API such as moto's server) as the staging store. Credentials come from the
+environment through boto3's usual chain; the ClickHouse s3() function gets the same ones."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import boto3
+
+from stir.store.base import Store
+from stir.store.local import _quote
+
+
+class S3Store(Store):
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None):
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.endpoint_url = endpoint_url
+        self.client = boto3.client("s3", endpoint_url=endpoint_url)
+
+    def key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def exists(self, key: str) -> bool:
+        response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key(key), MaxKeys=1)
+        return any(obj["Key"] == self.key(key) for obj in response.get("Contents", []))
+
+    def put_text(self, key: str, text: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.key(key), Body=text.encode("utf-8"))
+
+    def read_text(self, key: str) -> str:
+        return self.client.get_object(Bucket=self.bucket, Key=self.key(key))["Body"].read().decode("utf-8")
+
+    def download(self, key: str, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        self.client.download_file(self.bucket, self.key(key), str(tmp))
+        os.replace(tmp, dest)
+
+    def url(self, key: str) -> str:
+        base = (self.endpoint_url or f"https://{self.bucket}.s3.amazonaws.com").rstrip("/")
+        if self.endpoint_url:
+            return f"{base}/{self.bucket}/{self.key(key)}"
+        return f"{base}/{self.key(key)}"
+
+    def clickhouse_destination(self, key: str, fmt: str) -> str:
+        creds = self.client._request_signer._credentials  # boto3's resolved chain (env, profile, role)
+        frozen = creds.get_frozen_credentials() if creds else None
+        if frozen and frozen.access_key:
+            return (
+                f"s3({_quote(self.url(key))}, {_quote(frozen.access_key)}, "
+                f"{_quote(frozen.secret_key)}, {_quote(fmt)})"
+            )
+        return f"s3({_quote(self.url(key))}, {_quote(fmt)})"
+
+    def describe(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self.key(key)}"
