@@ -121,6 +121,18 @@ def show(table, limit):
 
 
 @main.command()
+@click.argument("query")
+def sql(query):
+    """Run one ClickHouse query against the warehouse and print its rows as JSON lines."""
+    import json
+
+    from stir.warehouse import get_warehouse
+
+    for row in get_warehouse().query(query):
+        click.echo(json.dumps(list(row), default=str))
+
+
+@main.command()
 def info():
     """Print the active configuration (secrets are never printed)."""
     from stir.settings import load_settings

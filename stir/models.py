@@ -23,7 +23,7 @@ def run_models(selector: str, end: str | None = None, settings: Settings | None 
     ctx = context(settings)
     if settings.auto_plan:
         logger.info("sqlmesh: applying the project to prod (auto_plan)")
-        ctx.plan("prod", auto_apply=True, no_prompts=True, end=end)
+        ctx.plan("prod", auto_apply=True, no_prompts=True)
     logger.info("sqlmesh: running {} up to {}", selector, end or "now")
     status = ctx.run("prod", end=end, select_models=[selector])
     if status.is_failure:

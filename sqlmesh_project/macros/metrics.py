@@ -30,6 +30,13 @@ def latest_value(evaluator, value, at):
 
 
 @macro()
+def growth(evaluator, current, previous):
+    """current - previous floored at 0; NULL when either is NULL (ClickHouse's greatest() skips NULLs)."""
+    c, p = _sql(current), _sql(previous)
+    return f"if({c} IS NULL OR {p} IS NULL, CAST(NULL AS Nullable(Int64)), greatest({c} - {p}, 0))"
+
+
+@macro()
 def follower_tier(evaluator, followers):
     """Nano < 1k <= Micro < 75k <= Macro < 1M <= Mega; NULL followers give NULL."""
     f = _sql(followers)
