@@ -22,8 +22,10 @@ def run_models(selector: str, end: str | None = None, settings: Settings | None 
     settings = settings or load_settings()
     ctx = context(settings)
     if settings.auto_plan:
+        # Apply model changes without computing anything: the run below evaluates every
+        # missing interval up to `end`, so T is the same whether or not the plan changed.
         logger.info("sqlmesh: applying the project to prod (auto_plan)")
-        ctx.plan("prod", auto_apply=True, no_prompts=True)
+        ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True)
     logger.info("sqlmesh: running {} up to {}", selector, end or "now")
     status = ctx.run("prod", end=end, select_models=[selector])
     if status.is_failure:

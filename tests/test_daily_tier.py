@@ -1,0 +1,151 @@
+"""The daily tier end to end on seeded data, as cron would run it (bin/run_tier in a
+subprocess): the serving table has the contract's columns, holds exactly the mart's rows with
+ranks PostgreSQL recomputes identically, a second run publishes nothing, new data publishes again."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import CONTRACT, REPO, Stir, write_jsonl
+
+RANKS = {
+    "followers_rank": ("", "followers"),
+    "followers_change_rank": ("", "followers_change"),
+    "views_rank": ("", "views"),
+    "plays_rank": ("", "plays"),
+    "followers_rank_by_cat": (", category", "followers"),
+    "followers_rank_by_lang": (", language", "followers"),
+    "followers_rank_by_cat_lang": (", category, language", "followers"),
+    "followers_change_rank_by_cat": (", category", "followers_change"),
+    "followers_change_rank_by_lang": (", language", "followers_change"),
+    "views_rank_by_cat": (", category", "views"),
+    "plays_rank_by_cat": (", category", "plays"),
+}
+
+
+def publishes(conn) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT fingerprint, rows FROM stir_meta.publish_log ORDER BY published_at")
+        rows = cur.fetchall()
+    conn.rollback()
+    return rows
+
+
+def scalar(conn, query):
+    with conn.cursor() as cur:
+        cur.execute(query)
+        value = cur.fetchone()[0]
+    conn.rollback()
+    return value
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    stir = Stir(tmp_path_factory.mktemp("daily") / "home")
+    stir.run("seed", "--profiles", "120", "--months", "4", "--seed", "3", "--end", "2026-10-01")
+    first = stir.run_tier("daily", "--end", "2026-10-02")
+    return stir, first
+
+
+def test_first_run_publishes_the_mart(seeded):
+    stir, first = seeded
+    assert "tier daily: done" in first.stdout
+    conn = stir.pg()
+    mart_rows = stir.sql("SELECT count() FROM stir_marts.mart_leaderboard")[0][0]
+    assert mart_rows > 300
+    assert scalar(conn, "SELECT count(*) FROM leaderboard") == mart_rows
+    assert [rows for _, rows in publishes(conn)] == [mart_rows]
+    conn.close()
+
+
+def test_ranks_match_postgres_own_rank(seeded):
+    """An independent engine recomputes every rank column from the published values."""
+    stir, _ = seeded
+    conn = stir.pg()
+    for column, (partition, metric) in RANKS.items():
+        mismatches = scalar(conn, f"""
+            SELECT count(*) FROM (
+              SELECT {column} AS published,
+                     rank() OVER (PARTITION BY month, platform{partition} ORDER BY {metric} DESC NULLS LAST) AS expected
+              FROM leaderboard) t
+            WHERE published <> expected""")
+        assert mismatches == 0, column
+    # last_month_ranks is the previous month's current_month_ranks, or {} without one.
+    assert scalar(conn, """
+        SELECT count(*) FROM leaderboard cur
+        LEFT JOIN leaderboard prev ON prev.platform = cur.platform AND prev.platform_id = cur.platform_id
+             AND prev.month = cur.month - interval '1 month'
+        WHERE cur.last_month_ranks <> coalesce(prev.current_month_ranks, '{}'::jsonb)""") == 0
+    conn.close()
+
+
+def test_serving_table_has_the_contract_columns(seeded):
+    if not (CONTRACT / "serving.sql").exists():
+        pytest.skip("shared/contract is not beside this checkout")
+    stir, _ = seeded
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA IF EXISTS contract CASCADE; CREATE SCHEMA contract; SET search_path TO contract")
+        cur.execute((CONTRACT / "serving.sql").read_text())
+        cur.execute("SET search_path TO DEFAULT")
+        cur.execute("""
+            SELECT table_schema, column_name, data_type, is_nullable FROM information_schema.columns
+            WHERE table_name = 'leaderboard' AND table_schema IN ('public', 'contract')
+            ORDER BY table_schema, ordinal_position""")
+        rows = cur.fetchall()
+    conn.rollback()
+    conn.close()
+    contract = [r[1:] for r in rows if r[0] == "contract"]
+    published = [r[1:] for r in rows if r[0] == "public"]
+    assert contract and published == contract
+
+
+def test_api_queries_use_indexes(seeded):
+    stir, _ = seeded
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+        for query in [
+            "SELECT * FROM leaderboard WHERE month = '2026-09-01' AND platform = 'INSTAGRAM' ORDER BY followers_change_rank, id LIMIT 50",
+            "SELECT * FROM leaderboard WHERE month = '2026-09-01' AND platform = 'INSTAGRAM' AND category = 'Tech' ORDER BY followers_rank_by_cat, id LIMIT 50",
+            "SELECT * FROM leaderboard WHERE month = '2026-09-01' AND platform = 'INSTAGRAM' AND platform_profile_id = 5",
+        ]:
+            cur.execute("EXPLAIN " + query)
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            assert "Index" in plan and "Sort" not in plan, plan
+    conn.rollback()
+    conn.close()
+
+
+def test_second_run_publishes_nothing_new(seeded):
+    stir, _ = seeded
+    conn = stir.pg()
+    before = publishes(conn)
+    again = stir.run_tier("daily", "--end", "2026-10-02")
+    assert "ExportMart" not in again.stderr and "SwapTable" not in again.stderr
+    assert publishes(conn) == before
+    conn.close()
+
+
+def test_new_data_publishes_again_and_keeps_a_backup(seeded, tmp_path):
+    stir, _ = seeded
+    conn = stir.pg()
+    old_rows = scalar(conn, "SELECT count(*) FROM leaderboard")
+    profile = stir.sql("SELECT profile_id FROM beat_replica.instagram_account LIMIT 1")[0][0]
+    write_jsonl(tmp_path, "_e.profile_log_events", [{
+        "event_id": "11111111-2222-4333-8444-555555555555", "platform": "INSTAGRAM", "profile_id": profile,
+        "metrics": '{"followers": 123456}', "insert_timestamp": "2026-10-01 12:00:00"}])
+    stir.run("ingest", str(tmp_path))
+    stir.run_tier("daily", "--end", "2026-10-03")
+    assert len(publishes(conn)) == 2
+    assert scalar(conn, "SELECT count(*) FROM leaderboard") == old_rows + 1
+    assert scalar(conn, "SELECT count(*) FROM stir_backup.leaderboard") == old_rows
+    assert scalar(conn, f"SELECT followers FROM leaderboard WHERE platform_id = '{profile}' AND month = '2026-10-01'") == 123456
+    conn.close()
+
+
+def test_readme_starts_with_the_two_commands():
+    text = (REPO / "README.md").read_text()
+    commands = re.findall(r"```(?:bash|sh)?\n(.*?)```", text, re.S)[:2]
+    assert "bin/demo" in commands[0] and "pytest" in commands[1]

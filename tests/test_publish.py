@@ -1,0 +1,100 @@
+"""The load and swap steps against a real PostgreSQL: bad exports fail with an error naming
+the table, line and column, and the live serving table stays exactly as it was."""
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from stir.errors import PublishError
+from stir.publish import steps
+from stir.publish.manifest import Manifest
+from stir.publish.specs import SPECS
+from stir.serving.migrate import migrate
+
+SPEC = SPECS["leaderboard"]
+HEADER = "id,month,profile_platform,platform,platform_id,followers,current_month_ranks,enabled"
+
+
+def export_file(path, lines):
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+def manifest(fp, rows):
+    return Manifest("leaderboard", SPEC.mart, fp, rows, "unused")
+
+
+def live_rows(pg):
+    with pg.cursor() as cur:
+        cur.execute("SELECT id, followers FROM public.leaderboard ORDER BY id")
+        rows = cur.fetchall()
+    pg.rollback()
+    return rows
+
+
+def shadow_exists(pg):
+    with pg.cursor() as cur:
+        cur.execute("SELECT to_regclass('stir_shadow.leaderboard') IS NOT NULL")
+        found = cur.fetchone()[0]
+    pg.rollback()
+    return found
+
+
+@pytest.fixture
+def live(pg, tmp_path):
+    """A live leaderboard published through load + swap, holding two rows."""
+    migrate(pg)
+    data = export_file(tmp_path / "good.csv.gz", [
+        HEADER,
+        '1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{""followers_rank"":1}",true',
+        '2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",\\N,"{}",false',
+    ])
+    steps.load_shadow(pg, SPEC, manifest("good", 2), data)
+    steps.swap(pg, SPEC, manifest("good", 2))
+    assert live_rows(pg) == [(1, 100), (2, None)]
+    return live_rows(pg)
+
+
+def test_good_export_is_live_with_nulls_json_and_booleans(pg, live):
+    with pg.cursor() as cur:
+        cur.execute("SELECT current_month_ranks, enabled FROM leaderboard ORDER BY id")
+        assert cur.fetchall() == [({"followers_rank": 1}, True), ({}, False)]
+    pg.rollback()
+    assert steps.has_marker(pg, "public", "leaderboard", "good")
+
+
+@pytest.mark.parametrize("lines, rows, message", [
+    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",lots,"{}",true'], 1,
+     r'leaderboard: loading the shadow table failed; the live table is untouched.[\s\S]*line 2, column followers'),
+    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true',
+      '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p4",1,"{}",true'], 2, r"duplicate key value[\s\S]*\(id\)=\(3\)"),
+    ([HEADER, '3,"2026-01-01 00:00:00","IA",\\N,"p3",1,"{}",true'], 1, r'column "platform"'),
+    ([HEADER + ",surprise", '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true,x'], 1,
+     r"has column 'surprise', which the serving table does not"),
+    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{not json",true'], 1, r"invalid input syntax for type json"),
+    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true'], 5, r"loaded 1 rows but the export has 5"),
+    ([HEADER], 0, r"is empty; refusing to publish an empty table"),
+], ids=["wrong-type", "duplicate-id", "null-in-not-null", "unknown-column", "bad-json", "row-count", "empty"])
+def test_bad_export_fails_and_leaves_live_untouched(pg, live, tmp_path, lines, rows, message):
+    data = export_file(tmp_path / "bad.csv.gz", lines)
+    with pytest.raises(PublishError, match=message):
+        steps.load_shadow(pg, SPEC, manifest("bad", rows), data)
+    assert live_rows(pg) == live
+    assert not shadow_exists(pg)
+
+
+def test_swap_refuses_a_shadow_of_another_fingerprint(pg, live, tmp_path):
+    data = export_file(tmp_path / "next.csv.gz", [HEADER, '9,"2026-02-01 00:00:00","IA","INSTAGRAM","p9",9,"{}",true'])
+    steps.load_shadow(pg, SPEC, manifest("next", 1), data)
+    with pytest.raises(PublishError, match=r"holds stir:next, not fingerprint other"):
+        steps.swap(pg, SPEC, manifest("other", 1))
+    assert live_rows(pg) == live
+    steps.swap(pg, SPEC, manifest("next", 1))
+    assert live_rows(pg) == [(9, 9)]
+    with pg.cursor() as cur:
+        cur.execute("SELECT count(*) FROM stir_backup.leaderboard")
+        assert cur.fetchone()[0] == 2
+    pg.rollback()

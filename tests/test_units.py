@@ -1,0 +1,70 @@
+"""Small pure pieces: value checks, SQL script splitting, seed determinism, settings."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+
+from stir.errors import ConfigError
+from stir.ingest.values import converter
+from stir.seed import generate
+from stir.settings import load_settings
+from stir.sqlfiles import ident, split_statements
+
+
+def test_converters():
+    conv, nullable = converter("Nullable(Int64)")
+    assert nullable and conv(5) == 5
+    with pytest.raises(ValueError):
+        conv(True)
+    arr, _ = converter("Array(String)")
+    assert arr(["a"]) == ["a"]
+    with pytest.raises(ValueError):
+        arr([1])
+    dtc, _ = converter("DateTime")
+    assert dtc("2026-01-02T03:04:05Z") == dt.datetime(2026, 1, 2, 3, 4, 5)
+    lc, nullable = converter("LowCardinality(String)")
+    assert not nullable and lc("x") == "x"
+
+
+def test_split_statements_ignores_comments():
+    assert split_statements("-- a; comment\nSELECT 1;\n\nSELECT 2; -- tail\nSELECT 3") == ["SELECT 1", "SELECT 2", "SELECT 3"]
+
+
+def test_ident_refuses_injection():
+    assert ident("db.table") == "db.table"
+    with pytest.raises(ValueError):
+        ident("t; DROP TABLE x")
+
+
+def test_seed_is_deterministic(tmp_path):
+    def digest(directory):
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
+
+    generate(tmp_path / "a", 30, 3, 9, dt.date(2026, 6, 1))
+    generate(tmp_path / "b", 30, 3, 9, dt.date(2026, 6, 1))
+    generate(tmp_path / "c", 30, 3, 10, dt.date(2026, 6, 1))
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert digest(tmp_path / "a") != digest(tmp_path / "c")
+
+
+def test_settings_env_overrides_and_validation(monkeypatch):
+    monkeypatch.setenv("STIR_LOCK_TIMEOUT", "7")
+    assert load_settings().lock_timeout == 7
+    monkeypatch.setenv("STIR_WAREHOUSE", "duckdb")
+    with pytest.raises(ConfigError, match="warehouse"):
+        load_settings()
+    monkeypatch.setenv("STIR_WAREHOUSE", "chdb")
+    monkeypatch.setenv("STIR_STORE", "s3")
+    with pytest.raises(ConfigError, match="s3_bucket"):
+        load_settings()
+
+
+def test_sources_sql_is_the_contract():
+    from conftest import CONTRACT, REPO
+
+    if not (CONTRACT / "sources.sql").exists():
+        pytest.skip("shared/contract is not beside this checkout")
+    ours = (REPO / "stir" / "warehouse" / "sql" / "sources.sql").read_text()
+    assert ours == (CONTRACT / "sources.sql").read_text()
