@@ -3,7 +3,6 @@
 in luigi.cfg say where it is."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import luigi
@@ -30,11 +29,9 @@ def run_tier(tier: str, end: str | None = None, central_scheduler: bool | None =
     check_tier(tier)
     settings = load_settings()
     if central_scheduler is None:
-        central_scheduler = os.environ.get("STIR_CENTRAL_SCHEDULER", "") in ("1", "true", "yes") or (
-            luigi.configuration.get_config().getboolean("stir", "central_scheduler", False)
-        )
+        central_scheduler = settings.central_scheduler
     # chDB is in-process: one worker, so every task shares this process's warehouse.
-    workers = 1 if settings.warehouse == "chdb" else luigi.configuration.get_config().getint("worker", "count", 1)
+    workers = 1 if settings.warehouse == "chdb" else settings.workers
     tables = [spec.table for spec in publishes(tier)]
     logger.info("tier {}: models tag:{}, publishing {}", tier, tier, ", ".join(tables) or "nothing")
     result = luigi.build(

@@ -42,6 +42,8 @@ class Settings:
     pgdata: Path | None = None
     stage_dir: Path | None = None
     lock_timeout: int = 600
+    workers: int = 1
+    central_scheduler: bool = False
     auto_plan: bool = True
     sqlmesh_project: Path | None = None
 

@@ -38,7 +38,7 @@ class ChdbConnectionConfig(_connection.ClickhouseConnectionConfig):
         from stir.warehouse.lock import hold_warehouse_lock
 
         hold_warehouse_lock(self.path, self.lock_timeout)
-        return partial(connect, interface="chdb", path=self.path, settings={"session_timezone": "UTC"})
+        return partial(connect, interface="chdb", path=self.path, ch_session_timezone="UTC")
 
     @property
     def cloud_mode(self) -> bool:

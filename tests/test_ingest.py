@@ -143,3 +143,14 @@ def test_cli_ingest_reports_error_and_exits_non_zero(stir_home, tmp_path):
     proc = stir_home.run("ingest", str(tmp_path / "in"), check=False)
     assert proc.returncode == 1
     assert "line 1: column 'followers'" in proc.stderr
+
+
+def test_timestamps_are_utc_whatever_the_machine_zone(stir_home, tmp_path):
+    write_jsonl(tmp_path / "in", "beat_replica.social_profile_link",
+                [{"instagram_profile_id": "p", "channel_id": "c", "updated_at": "2026-01-31 23:30:00"}])
+    stir_home.env["TZ"] = "Asia/Kolkata"
+    stir_home.run("ingest", str(tmp_path / "in"))
+    # 2026-01-31 23:30:00 UTC; read in Kolkata time it would land in February.
+    assert stir_home.sql(
+        "SELECT toUnixTimestamp(updated_at), toString(toStartOfMonth(updated_at)) FROM beat_replica.social_profile_link"
+    ) == [[1769902200, "2026-01-01"]]
