@@ -1,0 +1,116 @@
+"""The configurable production pieces that run here for real: S3 as the staging store
+(moto's S3 server over HTTP, written by ClickHouse's s3() function), the warehouse lock
+between two runs, luigid as the central scheduler, and `sqlmesh plan` from sqlmesh_project/."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+
+from conftest import REPO, Stir, write_jsonl
+
+BIN = Path(sys.executable).parent  # luigid and sqlmesh come with the test environment
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def moto_s3(monkeypatch):
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "stir-test-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "stir-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    endpoint = f"http://127.0.0.1:{port}"
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="stir-exports")
+    yield endpoint
+    server.stop()
+
+
+def test_daily_tier_through_s3(moto_s3, tmp_path):
+    stir = Stir(tmp_path / "home")
+    stir.env.update(STIR_STORE="s3", STIR_S3_BUCKET="stir-exports", STIR_S3_PREFIX="ci", STIR_S3_ENDPOINT_URL=moto_s3)
+    stir.run("seed", "--profiles", "40", "--months", "2", "--end", "2026-09-01")
+    proc = stir.run_tier("daily", "--end", "2026-09-02")
+    assert "s3://stir-exports/ci/exports/leaderboard/" in proc.stderr
+    assert "stir-test-secret" not in proc.stderr + proc.stdout
+    keys = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3)
+            .list_objects_v2(Bucket="stir-exports")["Contents"]]
+    assert any(k.endswith("/data.csv.gz") for k in keys) and any(k.endswith("/manifest.json") for k in keys)
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM leaderboard")
+        assert cur.fetchone()[0] == stir.sql("SELECT count() FROM stir_marts.mart_leaderboard")[0][0]
+    conn.close()
+
+
+def test_second_process_waits_for_the_warehouse_then_says_who_holds_it(tmp_path):
+    stir = Stir(tmp_path / "home")
+    write_jsonl(tmp_path / "in", "beat_replica.social_profile_link",
+                [{"instagram_profile_id": "p", "channel_id": "c", "updated_at": "2026-01-01 00:00:00"}])
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import time; from stir.warehouse import get_warehouse; get_warehouse().query('SELECT 1'); "
+         "print('open', flush=True); time.sleep(30)"],
+        cwd=REPO, env=stir.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        stir.env["STIR_LOCK_TIMEOUT"] = "1"
+        proc = stir.run("ingest", str(tmp_path / "in"), check=False)
+        assert proc.returncode == 1
+        assert f"is in use by process {holder.pid}" in proc.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    stir.run("ingest", str(tmp_path / "in"))  # free again once the holder is gone
+
+
+def test_run_through_luigid(tmp_path):
+    port = free_port()
+    cfg = tmp_path / "luigi.cfg"
+    cfg.write_text((REPO / "luigi.cfg").read_text().replace("scheduler_port = 8082", f"scheduler_port = {port}"))
+    luigid = subprocess.Popen([str(BIN / "luigid"), "--port", str(port), "--address", "127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        stir = Stir(tmp_path / "home")
+        stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
+        stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
+        proc = stir.run_tier("daily", "--end", "2026-09-02")
+        assert "tier daily: done" in proc.stdout
+        import json
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/task_list?data=" +
+                                    urllib.parse.quote(json.dumps({"status": "DONE"}))) as resp:
+            done = json.load(resp)["response"]
+        assert any(name.startswith("SwapTable") for name in done)
+    finally:
+        luigid.terminate()
+        luigid.wait()
+
+
+def test_sqlmesh_plan_from_the_project_directory(tmp_path):
+    stir = Stir(tmp_path / "home")
+    stir.run("seed", "--profiles", "10", "--months", "2", "--end", "2026-09-01")
+    proc = subprocess.run([str(BIN / "sqlmesh"), "plan", "--auto-apply", "--no-prompts"],
+                          cwd=REPO / "sqlmesh_project", env=stir.env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert stir.sql("SELECT count() > 0 FROM stir_marts.mart_leaderboard") == [[1]]
