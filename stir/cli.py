@@ -10,6 +10,7 @@ from loguru import logger
 
 from stir import log
 from stir.errors import StirError
+from stir.publish.specs import SPECS
 
 
 def _fail(exc: Exception) -> None:
@@ -86,14 +87,11 @@ def run_tier_command(tier, end, central_scheduler):
 @main.command()
 def migrate():
     """Create Stir's schemas and any missing serving table in PostgreSQL."""
-    from stir.postgres import connect
+    from stir.postgres import connected
     from stir.serving.migrate import migrate as apply
 
-    conn = connect()
-    try:
+    with connected() as conn:
         created = apply(conn)
-    finally:
-        conn.close()
     click.echo(f"serving database ready; created: {', '.join(created) or 'nothing'}")
 
 
@@ -102,17 +100,16 @@ def migrate():
 @click.option("--limit", default=10, show_default=True)
 def show(table, limit):
     """Show a serving table: row count, last publish and its top rows."""
-    from stir.postgres import connect, conninfo
+    from stir.postgres import connected, conninfo
     from stir.show import show_table
 
-    conn = connect()
-    try:
+    if table not in SPECS:
+        _fail(StirError(f"unknown serving table {table!r}; the serving tables are: {', '.join(SPECS)}"))
+    with connected() as conn:
         info = show_table(conn, table, limit)
-    except KeyError:
-        _fail(StirError(f"unknown serving table {table!r}"))
-    finally:
-        conn.close()
-    click.echo(f"{table}: {info['rows']:,} rows; last publish: {info['last_publish'] or 'never'}")
+    last = info["last_publish"]
+    when = f"{last[2]:%Y-%m-%d %H:%M:%S} UTC, {last[1]:,} rows, fingerprint {last[0]}" if last else "never"
+    click.echo(f"{table}: {info['rows']:,} rows; last publish: {when}")
     widths = [max(len(str(c)), *(len(str(r[i])) for r in info["top"])) if info["top"] else len(c) for i, c in enumerate(info["columns"])]
     click.echo("  ".join(str(c).ljust(w) for c, w in zip(info["columns"], widths)))
     for row in info["top"]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -55,3 +56,13 @@ def connect(settings: Settings | None = None):
     conn = psycopg2.connect(conninfo(settings))
     conn.set_session(autocommit=False)
     return conn
+
+
+@contextmanager
+def connected(settings: Settings | None = None):
+    """A connection that is closed on exit (uncommitted work is rolled back)."""
+    conn = connect(settings)
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import luigi
 
-from stir.postgres import connect
+from stir.postgres import connected
 from stir.publish.steps import has_marker
 from stir.store import get_store
 
@@ -26,8 +26,5 @@ class TableMarkerTarget(luigi.Target):
         self.schema, self.table, self.fingerprint = schema, table, fingerprint
 
     def exists(self) -> bool:
-        conn = connect()
-        try:
+        with connected() as conn:
             return has_marker(conn, self.schema, self.table, self.fingerprint)
-        finally:
-            conn.close()

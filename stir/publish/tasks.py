@@ -13,7 +13,7 @@ from pathlib import Path
 import luigi
 
 from stir.models import run_models
-from stir.postgres import connect
+from stir.postgres import connected
 from stir.publish import steps
 from stir.publish.manifest import export_prefix
 from stir.publish.specs import SPECS
@@ -91,11 +91,8 @@ class LoadShadow(luigi.Task):
 
     def run(self):
         manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
-        conn = connect()
-        try:
+        with connected() as conn:
             steps.load_shadow(conn, SPECS[self.table], manifest, Path(self.input().path))
-        finally:
-            conn.close()
 
 
 class SwapTable(luigi.Task):
@@ -112,11 +109,8 @@ class SwapTable(luigi.Task):
 
     def run(self):
         manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
-        conn = connect()
-        try:
+        with connected() as conn:
             steps.swap(conn, SPECS[self.table], manifest)
-        finally:
-            conn.close()
 
 
 class Publish(_RunsOnce):
@@ -131,11 +125,8 @@ class Publish(_RunsOnce):
         return RunModels(tier=self.tier, end=self.end)
 
     def run(self):
-        conn = connect()
-        try:
+        with connected() as conn:
             migrate(conn)
-        finally:
-            conn.close()
         fingerprint, _ = steps.fingerprint(get_warehouse(), SPECS[self.table])
         yield SwapTable(table=self.table, fingerprint=fingerprint)
         self._done = True
