@@ -21,10 +21,10 @@ def run_models(selector: str, end: str | None = None, settings: Settings | None 
     run the selected models' due intervals up to `end` (default: now)."""
     settings = settings or load_settings()
     ctx = context(settings)
-    if settings.auto_plan:
+    if settings.auto_plan and ctx.plan_builder("prod").build().has_changes:
         # Apply model changes without computing anything: the run below evaluates every
         # missing interval up to `end`, so T is the same whether or not the plan changed.
-        logger.info("sqlmesh: applying the project to prod (auto_plan)")
+        logger.info("sqlmesh: the project differs from prod; applying it (auto_plan), the run computes it")
         ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True)
     logger.info("sqlmesh: running {} up to {}", selector, end or "now")
     status = ctx.run("prod", end=end, select_models=[selector])

@@ -1,0 +1,87 @@
+"""Re-runs: a model change publishes again; a model that produces rows the serving table
+rejects fails the tier naming the table and column while the live table keeps serving; a
+crashed publish resumes at the step that was not finished."""
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+
+from conftest import REPO, Stir
+
+MART = "models/marts/mart_leaderboard.sql"
+
+
+def live(stir):
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*), count(*) FILTER (WHERE enabled) FROM leaderboard")
+        counts = cur.fetchone()
+        cur.execute("SELECT count(*) FROM stir_meta.publish_log")
+        publishes = cur.fetchone()[0]
+    conn.close()
+    return counts, publishes
+
+
+@pytest.fixture
+def project_stir(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "sqlmesh_project", project, ignore=shutil.ignore_patterns(".cache", "logs"))
+    stir = Stir(tmp_path / "home")
+    stir.env["STIR_SQLMESH_PROJECT"] = str(project)
+    stir.run("seed", "--profiles", "60", "--months", "3", "--end", "2026-09-01")
+    stir.run_tier("daily", "--end", "2026-09-02")
+    return stir, project
+
+
+def edit(project, old, new):
+    path = project / MART
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_model_change_publishes_again(project_stir):
+    stir, project = project_stir
+    (rows, enabled), publishes = live(stir)
+    edit(project, "cur.country = 'IN' AND", "cur.country = 'IN' AND cur.followers > 0 AND false AND")
+    stir.run_tier("daily", "--end", "2026-09-02")  # same end: only the model changed
+    assert live(stir) == ((rows, 0), publishes + 1) and enabled > 0
+
+
+def test_rejected_rows_fail_the_tier_and_keep_the_live_table(project_stir):
+    stir, project = project_stir
+    before = live(stir)
+    edit(project, "cur.profile_platform AS profile_platform,", "CAST(NULL AS Nullable(String)) AS profile_platform,")
+    proc = stir.run_tier("daily", "--end", "2026-09-02", check=False)
+    assert proc.returncode == 1
+    assert 'leaderboard: loading the shadow table failed; the live table is untouched' in proc.stderr
+    assert 'null value in column "profile_platform"' in proc.stderr
+    assert live(stir) == before
+
+
+def test_crashed_publish_resumes_after_the_finished_steps(tmp_path):
+    stir = Stir(tmp_path / "home")
+    stir.run("seed", "--profiles", "30", "--months", "2", "--end", "2026-09-01")
+    # A run that got as far as staging the export, then stopped.
+    script = (
+        "import luigi\n"
+        "from stir.models import run_models\n"
+        "from stir.publish import steps\n"
+        "from stir.publish.specs import SPECS\n"
+        "from stir.publish.tasks import StageExport\n"
+        "from stir.warehouse import get_warehouse\n"
+        "run_models('tag:daily', end='2026-09-02')\n"
+        "fp, _ = steps.fingerprint(get_warehouse(), SPECS['leaderboard'])\n"
+        "assert luigi.build([StageExport(table='leaderboard', fingerprint=fp)], local_scheduler=True)\n"
+    )
+    import subprocess
+
+    subprocess.run([sys.executable, "-c", script], cwd=REPO, env=stir.env, check=True, capture_output=True)
+    proc = stir.run_tier("daily", "--end", "2026-09-02")
+    summary = proc.stderr.split("===== Luigi Execution Summary =====")[1]
+    ran = summary.split("ran successfully")[1]
+    assert "LoadShadow" in ran and "SwapTable" in ran
+    assert "ExportMart" not in ran and "StageExport" not in ran
+    assert "complete ones were encountered" in summary and "StageExport(table=leaderboard" in summary
