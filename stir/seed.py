@@ -36,24 +36,25 @@ def _ts(moment: dt.datetime) -> str:
 
 
 class _Writer:
-    """Buffers rows per table and writes <database>.<table>.jsonl files."""
+    """Streams rows to one <database>.<table>.jsonl file per table (nothing is buffered)."""
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self.rows: dict[str, list[dict]] = {}
+        self.files: dict = {}
+        self.counts: dict[str, int] = {}
 
     def add(self, table: str, row: dict) -> None:
-        self.rows.setdefault(table, []).append(row)
+        if table not in self.files:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.files[table] = (self.directory / f"{table}.jsonl").open("w", encoding="utf-8")
+            self.counts[table] = 0
+        self.files[table].write(json.dumps(row, sort_keys=True) + "\n")
+        self.counts[table] += 1
 
     def flush(self) -> dict[str, int]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        counts = {}
-        for table, rows in sorted(self.rows.items()):
-            with (self.directory / f"{table}.jsonl").open("w", encoding="utf-8") as fh:
-                for row in rows:
-                    fh.write(json.dumps(row, sort_keys=True) + "\n")
-            counts[table] = len(rows)
-        return counts
+        for fh in self.files.values():
+            fh.close()
+        return dict(sorted(self.counts.items()))
 
 
 def _followers(rng: random.Random) -> int:
