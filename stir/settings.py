@@ -103,6 +103,11 @@ def load_settings() -> Settings:
     for key, default in defaults.items():
         values[key] = Path(values[key]).resolve() if values.get(key) else default
     settings = Settings(home=home, **values)
+    if settings.warehouse == "clickhouse" and settings.store == "local":
+        raise ConfigError(
+            "warehouse = clickhouse needs store = s3: a ClickHouse server cannot write into this machine's "
+            f"staging directory {settings.store_path}"
+        )
     if settings.store == "s3" and not settings.s3_bucket:
         raise ConfigError("store = s3 needs s3_bucket (luigi.cfg [stir] or STIR_S3_BUCKET)")
     return settings

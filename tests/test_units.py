@@ -55,6 +55,9 @@ def test_settings_env_overrides_and_validation(monkeypatch):
     monkeypatch.setenv("STIR_WAREHOUSE", "duckdb")
     with pytest.raises(ConfigError, match="warehouse"):
         load_settings()
+    monkeypatch.setenv("STIR_WAREHOUSE", "clickhouse")
+    with pytest.raises(ConfigError, match="needs store = s3"):
+        load_settings()
     monkeypatch.setenv("STIR_WAREHOUSE", "chdb")
     monkeypatch.setenv("STIR_STORE", "s3")
     with pytest.raises(ConfigError, match="s3_bucket"):

@@ -42,12 +42,14 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str) -> Man
     prefix = export_prefix(spec.table, expected)
     data_key = f"{prefix}/data.csv.gz"
     logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data_key))
-    wh.command(
-        render_sql(
-            "stir.publish.sql", "export.sql",
-            destination=store.clickhouse_destination(data_key, "CSVWithNames"), mart=ident(spec.mart),
-        )
-    )
+    destination = store.clickhouse_destination(data_key, "CSVWithNames")
+    try:
+        wh.command(render_sql("stir.publish.sql", "export.sql", destination=destination, mart=ident(spec.mart)))
+    except Exception as exc:  # the driver's message may quote the SQL, credentials included
+        message = str(exc).replace(destination, store.describe(data_key))
+        for secret in store.secrets():
+            message = message.replace(secret, "***")
+        raise PublishError(f"{spec.table}: exporting {spec.mart} to {store.describe(data_key)} failed: {message}") from None
     now, rows = fingerprint(wh, spec)
     if now != expected:
         raise PublishError(

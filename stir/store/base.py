@@ -24,6 +24,10 @@ class Store(abc.ABC):
     def clickhouse_destination(self, key: str, fmt: str) -> str:
         """A ClickHouse table function writing `fmt` to this key (file() or s3())."""
 
+    def secrets(self) -> list[str]:
+        """Credentials that clickhouse_destination() puts into SQL, to scrub from errors."""
+        return []
+
     @abc.abstractmethod
     def describe(self, key: str) -> str:
         """Where a key lives, for messages (never contains a secret)."""

@@ -44,14 +44,21 @@ class S3Store(Store):
         return f"{base}/{self.key(key)}"
 
     def clickhouse_destination(self, key: str, fmt: str) -> str:
-        creds = self.client._request_signer._credentials  # boto3's resolved chain (env, profile, role)
-        frozen = creds.get_frozen_credentials() if creds else None
+        frozen = self._credentials()
         if frozen and frozen.access_key:
             return (
                 f"s3({_quote(self.url(key))}, {_quote(frozen.access_key)}, "
                 f"{_quote(frozen.secret_key)}, {_quote(fmt)})"
             )
         return f"s3({_quote(self.url(key))}, {_quote(fmt)})"
+
+    def _credentials(self):
+        creds = boto3.Session().get_credentials()  # boto3's chain: environment, profile, role
+        return creds.get_frozen_credentials() if creds else None
+
+    def secrets(self) -> list[str]:
+        frozen = self._credentials()
+        return [v for v in (frozen.secret_key, frozen.token) if v] if frozen else []
 
     def describe(self, key: str) -> str:
         return f"s3://{self.bucket}/{self.key(key)}"

@@ -6,7 +6,7 @@ from typing import Iterable, Sequence
 
 from loguru import logger
 
-from stir.sqlfiles import split_statements
+from stir.sqlfiles import ident, render_sql, split_statements
 
 # Every session runs in UTC: metrics compare DateTimes, and dates are UTC dates.
 SESSION_SETTINGS = {"session_timezone": "UTC"}
@@ -39,14 +39,8 @@ class Warehouse(abc.ABC):
 
     def columns(self, table: str) -> list[tuple[str, str]]:
         """(name, type) of a table's columns in order; [] if the table does not exist."""
-        db, name = table.split(".", 1)
-        return [
-            (r[0], r[1])
-            for r in self.query(
-                "SELECT name, type FROM system.columns "
-                f"WHERE database = '{db}' AND table = '{name}' ORDER BY position"
-            )
-        ]
+        db, name = ident(table).split(".", 1)
+        return [(r[0], r[1]) for r in self.query(render_sql("stir.warehouse.sql", "table_columns.sql", database=db, table=name))]
 
     def table_exists(self, table: str) -> bool:
         return bool(self.columns(table))

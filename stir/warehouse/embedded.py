@@ -29,9 +29,9 @@ class EmbeddedWarehouse(Warehouse):
             hold_warehouse_lock(self.path, self.lock_timeout)
             self.path.mkdir(parents=True, exist_ok=True)
             logger.debug("opening chDB warehouse at {}", self.path)
-            self._client = clickhouse_connect.get_client(interface="chdb", path=str(self.path))
-            for name, value in SESSION_SETTINGS.items():
-                self._client.command(f"SET {name} = '{value}'")
+            self._client = clickhouse_connect.get_client(
+                interface="chdb", path=str(self.path), settings=dict(SESSION_SETTINGS)
+            )
         return self._client
 
     def command(self, sql: str) -> None:

@@ -1,0 +1,71 @@
+"""The export step on chDB's real engine: a whole mart lands in the store with a manifest; a
+failing export names table and destination and never shows the store's credentials."""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from stir.errors import PublishError
+from stir.publish import steps
+from stir.publish.specs import PublishSpec
+from stir.store.local import LocalStore
+
+SPEC = PublishSpec(table="leaderboard", mart="stir_test.mart", ddl="leaderboard.sql", tiers=())
+
+
+@pytest.fixture
+def mart(warehouse):
+    warehouse.script("""
+        CREATE DATABASE IF NOT EXISTS stir_test;
+        DROP TABLE IF EXISTS stir_test.mart;
+        CREATE TABLE stir_test.mart (id Int64, name Nullable(String), ok Bool) ENGINE = MergeTree ORDER BY id;
+        INSERT INTO stir_test.mart VALUES (1, 'a,"b"', true), (2, NULL, false);
+    """)
+    return warehouse
+
+
+def test_export_writes_data_then_manifest(mart, tmp_path):
+    store = LocalStore(tmp_path)
+    fp, rows = steps.fingerprint(mart, SPEC)
+    manifest = steps.export(mart, store, SPEC, fp)
+    assert (manifest.rows, rows) == (2, 2)
+    assert steps.read_manifest(store, "leaderboard", fp) == manifest
+    text = gzip.open(tmp_path / manifest.data_key, "rt").read().splitlines()
+    assert text[0] == '"id","name","ok"'
+    assert sorted(text[1:]) == ['1,"a,""b""",true', '2,\\N,false']
+
+
+def test_changed_mart_is_refused(mart, tmp_path):
+    fp, _ = steps.fingerprint(mart, SPEC)
+    mart.command("INSERT INTO stir_test.mart VALUES (3, 'c', true)")
+    with pytest.raises(PublishError, match=r"changed while it was exported"):
+        steps.export(mart, LocalStore(tmp_path), SPEC, fp)
+
+
+class LeakyStore(LocalStore):
+    """A store whose destination carries a credential and cannot be written."""
+
+    def clickhouse_destination(self, key, fmt):
+        # Under a regular file, so it cannot be created; ClickHouse's error quotes the path.
+        blocker = self.root / "blocker"
+        blocker.write_text("")
+        return f"file('{blocker}/sekrit-value/x.csv', 'CSVWithNames')"
+
+    def secrets(self):
+        return ["sekrit-value"]
+
+
+def test_failed_export_names_table_and_hides_credentials(mart, tmp_path):
+    fp, _ = steps.fingerprint(mart, SPEC)
+    with pytest.raises(PublishError) as err:
+        steps.export(mart, LeakyStore(Path(tmp_path)), SPEC, fp)
+    text = str(err.value)
+    assert text.startswith(f"leaderboard: exporting stir_test.mart to {tmp_path}/exports/leaderboard/{fp}/data.csv.gz failed")
+    assert "sekrit-value" not in text
+
+
+def test_missing_mart_says_run_the_models(warehouse):
+    with pytest.raises(PublishError, match=r"mart stir_test.nope does not exist; run the models first"):
+        steps.fingerprint(warehouse, PublishSpec("leaderboard", "stir_test.nope", "leaderboard.sql", ()))
