@@ -75,6 +75,11 @@ def run_tier_command(tier, end, central_scheduler):
     """Run one frequency tier once: its models, then its publishes."""
     from stir.run import run_tier
 
+    if end is not None:
+        try:
+            dt.datetime.fromisoformat(end)
+        except ValueError:
+            _fail(StirError(f"--end: expected 'YYYY-MM-DD' or 'YYYY-MM-DD hh:mm:ss' (UTC), got {end!r}"))
     try:
         result = run_tier(tier, end=end, central_scheduler=central_scheduler)
     except StirError as exc:

@@ -57,6 +57,9 @@ def test_first_run_publishes_the_mart(seeded):
     assert scalar(conn, "SELECT count(*) FROM leaderboard") == mart_rows
     assert [rows for _, rows in publishes(conn)] == [mart_rows]
     conn.close()
+    # The staged download is removed once live; the export stays in the store.
+    assert not list((stir.home / "stage").rglob("*.csv.gz"))
+    assert len(list((stir.home / "store" / "exports" / "leaderboard").glob("*/manifest.json"))) == 1
 
 
 def test_ranks_match_postgres_own_rank(seeded):

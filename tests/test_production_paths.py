@@ -58,6 +58,15 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
     conn.close()
 
 
+def test_missing_bucket_is_named(moto_s3, tmp_path):
+    stir = Stir(tmp_path / "home")
+    stir.env.update(STIR_STORE="s3", STIR_S3_BUCKET="no-such-bucket", STIR_S3_ENDPOINT_URL=moto_s3)
+    stir.run("seed", "--profiles", "10", "--months", "2", "--end", "2026-09-01")
+    proc = stir.run_tier("daily", "--end", "2026-09-02", check=False)
+    assert proc.returncode == 1
+    assert "S3 bucket 'no-such-bucket' does not exist" in proc.stderr
+
+
 def test_second_process_waits_for_the_warehouse_then_says_who_holds_it(tmp_path):
     stir = Stir(tmp_path / "home")
     write_jsonl(tmp_path / "in", "beat_replica.social_profile_link",

@@ -23,6 +23,7 @@ from stir.warehouse.sources import ensure_sources, source_tables
 
 SUFFIXES = (".jsonl", ".parquet")
 BATCH_ROWS = 50_000
+PROGRESS_ROWS = 500_000  # a progress line this often on large files
 
 
 @dataclass
@@ -111,6 +112,8 @@ def ingest_file(wh: Warehouse, path: Path) -> Loaded:
         for batch in batched(_rows(path, table, columns), BATCH_ROWS):
             wh.insert(f"stir_ingest.{staging}", [name for name, _ in columns], batch)
             count += len(batch)
+            if count % PROGRESS_ROWS < BATCH_ROWS:
+                logger.info("  {}: {:,} rows checked and staged ...", path.name, count)
         wh.script(render_sql("stir.ingest.sql", "attach_staging.sql", table=table, staging=staging))
     except BaseException:
         wh.script(render_sql("stir.ingest.sql", "drop_staging.sql", staging=staging))

@@ -111,6 +111,10 @@ class SwapTable(luigi.Task):
         manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
         with connected() as conn:
             steps.swap(conn, SPECS[self.table], manifest)
+        # The staged copy has served its purpose (the export stays in the store).
+        staged = StageExport(table=self.table, fingerprint=self.fingerprint).output()
+        if staged.exists():
+            staged.remove()
 
 
 class Publish(_RunsOnce):

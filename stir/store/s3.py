@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 
+from stir.errors import StirError
 from stir.store.base import Store
 from stir.store.local import _quote
 
@@ -22,7 +23,10 @@ class S3Store(Store):
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def exists(self, key: str) -> bool:
-        response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key(key), MaxKeys=1)
+        try:
+            response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key(key), MaxKeys=1)
+        except self.client.exceptions.NoSuchBucket:
+            raise StirError(f"staging store: S3 bucket {self.bucket!r} does not exist (s3_bucket)") from None
         return any(obj["Key"] == self.key(key) for obj in response.get("Contents", []))
 
     def put_text(self, key: str, text: str) -> None:
