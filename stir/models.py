@@ -9,10 +9,13 @@ from stir.settings import Settings, load_settings
 
 def context(settings: Settings | None = None):
     from sqlmesh import Context
+    from sqlmesh.core.console import create_console, set_console
 
     from stir.sqlmesh_config import build_config
 
     settings = settings or load_settings()
+    # SQLMesh's Python API is silent by default; its console shows progress and failures.
+    set_console(create_console())
     return Context(paths=str(settings.sqlmesh_project), config=build_config(settings))
 
 

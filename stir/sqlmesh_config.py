@@ -57,4 +57,6 @@ def build_config(settings: Settings | None = None) -> Config:
         gateways={"stir": gateway},
         default_gateway="stir",
         model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=MODEL_START, cron="@daily"),
+        # No usage events to Tobiko's servers from a data platform's batch runs.
+        disable_anonymized_analytics=True,
     )

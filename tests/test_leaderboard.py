@@ -101,6 +101,9 @@ def write_dataset(directory):
          "notable_followers": [], "source": "estimated", "updated_at": "2026-01-01 00:00:00"},
         {"profile_id": "a", "audience_gender": '{"male": 0.6}', "audience_age": '{"18-24": 1}', "audience_cities": "",
          "notable_followers": [], "source": "insights", "updated_at": "2026-01-01 00:00:00"},
+        # Not valid JSON: published as NULL rather than blocking the whole table.
+        {"profile_id": "b", "audience_gender": "{broken", "audience_age": "{}", "audience_cities": "",
+         "notable_followers": [], "source": "insights", "updated_at": "2026-01-01 00:00:00"},
     ])
 
 
@@ -176,7 +179,7 @@ def test_latest_state_and_derived_columns(board):
     assert (a["handle"], a["platform_profile_id"], a["profile_platform"], a["profile_type"]) == ("a_new", 10, "IA", "Micro")
     assert a["search_phrase"] == "name a a_new"
     assert a["audience_gender"] == {"male": 0.6} and a["audience_age"] == {"18-24": 1}
-    assert board["b", JAN]["audience_gender"] is None
+    assert (board["b", JAN]["audience_gender"], board["b", JAN]["audience_age"]) == (None, {})
     assert [board[p, JAN]["enabled"] for p in "abc"] == [True, True, False]
     assert board["c", FEB]["profile_type"] is None
 

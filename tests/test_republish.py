@@ -85,3 +85,13 @@ def test_crashed_publish_resumes_after_the_finished_steps(tmp_path):
     assert "LoadShadow" in ran and "SwapTable" in ran
     assert "ExportMart" not in ran and "StageExport" not in ran
     assert "complete ones were encountered" in summary and "StageExport(table=leaderboard" in summary
+
+
+def test_failed_audit_stops_the_tier_before_publishing(project_stir):
+    stir, project = project_stir
+    before = live(stir)
+    edit(project, "@stable_id(cur.month, cur.platform, cur.platform_id) AS id", "toInt64(1) AS id")
+    proc = stir.run_tier("daily", "--end", "2026-09-02", check=False)
+    assert proc.returncode == 1
+    assert "'unique_values' audit error" in proc.stdout + proc.stderr
+    assert live(stir) == before

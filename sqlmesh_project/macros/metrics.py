@@ -20,6 +20,13 @@ def json_int(evaluator, json_column, key):
 
 
 @macro()
+def json_or_null(evaluator, json_column):
+    """The JSON text as it is, or NULL when it is empty or not valid JSON."""
+    j = _sql(json_column)
+    return f"if({j} = '' OR NOT isValidJSON({j}), CAST(NULL AS Nullable(String)), {j})"
+
+
+@macro()
 def latest_value(evaluator, value, at):
     """The non-NULL `value` with the greatest `at` (ties: the greatest value); NULL if none."""
     v, a = _sql(value), _sql(at)

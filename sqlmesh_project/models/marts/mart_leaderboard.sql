@@ -8,6 +8,11 @@ MODEL (
   grain (platform, platform_id, month),
   physical_properties (order_by = (month, platform, platform_id)),
   tags (daily),
+  audits (
+    unique_values(columns := (id)),
+    unique_combination_of_columns(columns := (month, platform, platform_id)),
+    not_null(columns := (profile_platform, platform_profile_id, current_month_ranks, last_month_ranks))
+  ),
 );
 
 WITH boards AS (

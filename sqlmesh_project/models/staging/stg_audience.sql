@@ -1,5 +1,6 @@
 -- The current audience of every profile and channel: the row with the greatest
--- updated_at, 'insights' before 'estimated' on ties; an empty JSON string becomes NULL.
+-- updated_at, 'insights' before 'estimated' on ties; an empty (or unparsable) JSON
+-- string becomes NULL.
 MODEL (
   name stir_staging.stg_audience,
   kind FULL,
@@ -11,9 +12,9 @@ MODEL (
 SELECT
   CAST(platform AS String) AS platform,
   CAST(platform_id AS String) AS platform_id,
-  nullIf(audience_gender, '') AS audience_gender,
-  nullIf(audience_age, '') AS audience_age,
-  nullIf(audience_cities, '') AS audience_cities,
+  @json_or_null(audience_gender) AS audience_gender,
+  @json_or_null(audience_age) AS audience_age,
+  @json_or_null(audience_cities) AS audience_cities,
   notable_followers,
   source
 FROM (
