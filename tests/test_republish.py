@@ -53,11 +53,11 @@ def test_model_change_publishes_again(project_stir):
 def test_rejected_rows_fail_the_tier_and_keep_the_live_table(project_stir):
     stir, project = project_stir
     before = live(stir)
-    edit(project, "cur.profile_platform AS profile_platform,", "CAST(NULL AS Nullable(String)) AS profile_platform,")
+    edit(project, "cur.audience_gender AS audience_gender,", "'{broken' AS audience_gender,")
     proc = stir.run_tier("daily", "--end", "2026-09-02", check=False)
     assert proc.returncode == 1
     assert 'leaderboard: loading the shadow table failed; the live table is untouched' in proc.stderr
-    assert 'null value in column "profile_platform"' in proc.stderr
+    assert "invalid input syntax for type json" in proc.stderr and "column audience_gender" in proc.stderr
     assert live(stir) == before
 
 
