@@ -22,6 +22,9 @@ def _fail(exc: Exception) -> None:
 @click.option("--log-level", default=None, help="DEBUG, INFO (default), WARNING.")
 def main(log_level):
     """Stir: raw social-media crawls -> ClickHouse marts -> PostgreSQL serving tables."""
+    from stir.settings import use_repo_config
+
+    use_repo_config()
     log.setup(log_level)
 
 

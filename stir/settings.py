@@ -15,6 +15,9 @@ import luigi.configuration
 
 from stir.errors import ConfigError
 
+# Stir runs from its checkout (a monorepo): luigi.cfg and sqlmesh_project/ sit beside stir/.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 CHOICES = {
     "warehouse": ("chdb", "clickhouse"),
     "store": ("local", "s3"),
@@ -75,8 +78,22 @@ def _coerce(name: str, raw: str, kind: type):
     return raw
 
 
+def use_repo_config() -> None:
+    """Make Luigi read the checkout's luigi.cfg when no LUIGI_CONFIG_PATH is set, whatever the
+    working directory (`stir` from anywhere, `sqlmesh plan` in sqlmesh_project/)."""
+    if "LUIGI_CONFIG_PATH" not in os.environ and (REPO_ROOT / "luigi.cfg").exists():
+        os.environ["LUIGI_CONFIG_PATH"] = str(REPO_ROOT / "luigi.cfg")
+        luigi.configuration.get_config().reload()
+
+
+def _resolve(path: Path) -> Path:
+    """Relative paths in the configuration are relative to the checkout, not the working directory."""
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
 def load_settings() -> Settings:
-    """Read luigi.cfg's [stir] section, then STIR_<NAME> environment variables (which win)."""
+    """Read luigi.cfg's [stir] section, then STIR_<NAME> environment variables (which win).
+    Relative paths are taken from the checkout's root."""
     cfg = luigi.configuration.get_config()
     values: dict = {}
     for f in fields(Settings):
@@ -89,7 +106,7 @@ def load_settings() -> Settings:
             values[f.name] = Path(raw).expanduser()
         else:
             values[f.name] = _coerce(f.name, raw, {"int": int, "bool": bool}.get(f.type, str))
-    home = Path(values.pop("home", ".stir")).resolve()
+    home = _resolve(Path(values.pop("home", ".stir")))
     for key, allowed in CHOICES.items():
         if key in values and values[key] not in allowed:
             raise ConfigError(f"setting {key!r} must be one of {', '.join(allowed)}; got {values[key]!r}")
@@ -98,10 +115,10 @@ def load_settings() -> Settings:
         "store_path": home / "store",
         "pgdata": home / "postgres",
         "stage_dir": home / "stage",
-        "sqlmesh_project": Path(__file__).resolve().parent.parent / "sqlmesh_project",
+        "sqlmesh_project": REPO_ROOT / "sqlmesh_project",
     }
     for key, default in defaults.items():
-        values[key] = Path(values[key]).resolve() if values.get(key) else default
+        values[key] = _resolve(Path(values[key])) if values.get(key) else default
     settings = Settings(home=home, **values)
     if settings.warehouse == "clickhouse" and settings.store == "local":
         raise ConfigError(

@@ -71,3 +71,14 @@ def test_sources_sql_is_the_contract():
         pytest.skip("shared/contract is not beside this checkout")
     ours = (REPO / "stir" / "warehouse" / "sql" / "sources.sql").read_text()
     assert ours == (CONTRACT / "sources.sql").read_text()
+
+
+def test_relative_paths_are_relative_to_the_checkout(monkeypatch, tmp_path):
+    from conftest import REPO
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STIR_HOME", "some-home")
+    settings = load_settings()
+    assert settings.home == REPO / "some-home"
+    assert settings.chdb_path == REPO / "some-home" / "warehouse"
+    assert settings.sqlmesh_project == REPO / "sqlmesh_project"
