@@ -89,7 +89,10 @@ def run_tier_command(tier, end, central_scheduler):
         _fail(exc)
     if not result.ok:
         _fail(StirError(f"tier {tier} failed; see the summary above"))
-    click.echo(f"tier {tier}: done. Inspect with: stir show leaderboard")
+    from stir.tiers import publishes
+
+    hints = "; ".join(f"stir show {spec.table}" for spec in publishes(tier))
+    click.echo(f"tier {tier}: done." + (f" Inspect with: {hints}" if hints else ""))
 
 
 @main.command()

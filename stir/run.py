@@ -3,6 +3,7 @@
 in luigi.cfg say where it is."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import luigi
@@ -32,6 +33,8 @@ def run_tier(tier: str, end: str | None = None, central_scheduler: bool | None =
         central_scheduler = settings.central_scheduler
     # chDB is in-process: one worker, so every task shares this process's warehouse.
     workers = 1 if settings.warehouse == "chdb" else settings.workers
+    # SQLMesh attaches a handler to the root logger; Luigi has its own, so print its lines once.
+    logging.getLogger("luigi-interface").propagate = False
     tables = [spec.table for spec in publishes(tier)]
     logger.info("tier {}: models tag:{}, publishing {}", tier, tier, ", ".join(tables) or "nothing")
     result = luigi.build(
