@@ -82,3 +82,26 @@ def test_relative_paths_are_relative_to_the_checkout(monkeypatch, tmp_path):
     assert settings.home == REPO / "some-home"
     assert settings.chdb_path == REPO / "some-home" / "warehouse"
     assert settings.sqlmesh_project == REPO / "sqlmesh_project"
+
+
+def test_seed_is_shaped_like_the_real_crawl(tmp_path):
+    import json
+    from collections import Counter, defaultdict
+
+    counts = generate(tmp_path, 400, 4, 5, dt.date(2026, 6, 1))
+    assert set(counts) >= {"beat_replica.instagram_account", "beat_replica.instagram_post", "_e.profile_log_events",
+                           "beat_replica.youtube_account", "beat_replica.youtube_post", "beat_replica.instagram_audience"}
+    accounts = [json.loads(line) for line in (tmp_path / "beat_replica.instagram_account.jsonl").open()]
+    latest = {a["profile_id"]: a for a in sorted(accounts, key=lambda a: a["updated_at"])}
+    followers = sorted(a["followers"] for a in latest.values())
+    assert followers[0] == 0                                  # some zero-follower profiles
+    assert followers[-1] > 20 * followers[len(followers) // 2]  # a heavy tail
+    assert len({a["category"] for a in latest.values()}) >= 5 and None in {a["category"] for a in latest.values()}
+    assert len({a["country"] for a in latest.values()}) >= 4
+    months = defaultdict(set)
+    for line in (tmp_path / "_e.profile_log_events.jsonl").open():
+        event = json.loads(line)
+        if event["platform"] == "INSTAGRAM":
+            months[event["profile_id"]].add(event["insert_timestamp"][:7])
+    assert Counter(len(m) for m in months.values())[3] > 0     # profiles with a missing month
+    assert all(a["updated_at"] < "2026-06-01" for a in accounts)
