@@ -123,3 +123,24 @@ def test_sqlmesh_plan_from_the_project_directory(tmp_path):
                           cwd=REPO / "sqlmesh_project", env=stir.env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert stir.sql("SELECT count() > 0 FROM stir_marts.mart_leaderboard") == [[1]]
+
+
+def test_postgres_by_dsn(tmp_path):
+    """postgres = dsn: Stir uses the server STIR_PG_DSN names (here a separately started one)
+    for SQLMesh's state and the serving tables, and starts no embedded server of its own."""
+    import pgserver
+    import psycopg2
+
+    server = pgserver.get_server(tmp_path / "remote-pg", cleanup_mode="stop")
+    stir = Stir(tmp_path / "home")
+    stir.env.update(STIR_POSTGRES="dsn", STIR_PG_DSN=server.get_uri())
+    stir.run("seed", "--profiles", "10", "--months", "2", "--end", "2026-09-01")
+    stir.run_tier("daily", "--end", "2026-09-02")
+    assert not (stir.home / "postgres").exists()
+    conn = psycopg2.connect(server.get_uri())
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) > 0 FROM leaderboard")
+        assert cur.fetchone()[0]
+        cur.execute("SELECT count(*) > 0 FROM sqlmesh._environments")
+        assert cur.fetchone()[0]
+    conn.close()
