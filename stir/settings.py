@@ -46,6 +46,7 @@ class Settings:
     stage_dir: Path | None = None
     lock_timeout: int = 600
     workers: int = 1
+    keep_exports: int = 5
     central_scheduler: bool = False
     auto_plan: bool = True
     sqlmesh_project: Path | None = None

@@ -69,3 +69,17 @@ def test_failed_export_names_table_and_hides_credentials(mart, tmp_path):
 def test_missing_mart_says_run_the_models(warehouse):
     with pytest.raises(PublishError, match=r"mart stir_test.nope does not exist; run the models first"):
         steps.fingerprint(warehouse, PublishSpec("leaderboard", "stir_test.nope", "leaderboard.sql", ()))
+
+
+def test_prune_keeps_the_newest_whole_exports(tmp_path):
+    import os
+
+    store = LocalStore(tmp_path)
+    for age, fp in enumerate(["f0", "f1", "f2", "f3"]):
+        store.put_text(f"exports/leaderboard/{fp}/data.csv.gz", "x")
+        store.put_text(f"exports/leaderboard/{fp}/manifest.json", "{}")
+        os.utime(tmp_path / f"exports/leaderboard/{fp}/manifest.json", (1000 - age, 1000 - age))
+    store.put_text("exports/leaderboard/partial/data.csv.gz", "still being written")
+    assert steps.prune_exports(store, "leaderboard", keep=2, current="f3") == ["f2"]
+    left = sorted(p.name for p in (tmp_path / "exports/leaderboard").iterdir())
+    assert left == ["f0", "f1", "f3", "partial"]

@@ -51,6 +51,20 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
     keys = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3)
             .list_objects_v2(Bucket="stir-exports")["Contents"]]
     assert any(k.endswith("/data.csv.gz") for k in keys) and any(k.endswith("/manifest.json") for k in keys)
+    from stir.publish.steps import prune_exports
+    from stir.store.s3 import S3Store
+
+    store = S3Store("stir-exports", "ci", moto_s3)
+    for fp in ("old1", "old2"):
+        store.put_text(f"exports/leaderboard/{fp}/data.csv.gz", "x")
+        store.put_text(f"exports/leaderboard/{fp}/manifest.json", "{}")
+    current = keys[0].split("/")[3]
+    assert len(store.manifests("exports/leaderboard/")) == 3
+    deleted = prune_exports(store, "leaderboard", keep=1, current=current)
+    remaining = [k.split("/")[2] for k, _ in store.manifests("exports/leaderboard/")]
+    assert deleted and current in remaining and len(remaining) == 3 - len(deleted)
+    left = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3).list_objects_v2(Bucket="stir-exports")["Contents"]]
+    assert not [k for k in left if any(f"/{fp}/" in k for fp in deleted)]  # data files went too
     conn = stir.pg()
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM leaderboard")

@@ -151,3 +151,16 @@ def swap(conn, spec: PublishSpec, manifest: Manifest) -> None:
         raise
     logger.info("{}: published {:,} rows (fingerprint {}); previous table kept as stir_backup.{}",
                 spec.table, manifest.rows, manifest.fingerprint, table)
+
+
+def prune_exports(store: Store, table: str, keep: int, current: str) -> list[str]:
+    """Delete all but the `keep` newest whole exports of `table` (never `current`); exports
+    still being written have no manifest yet and are left alone. Returns the fingerprints deleted."""
+    whole = sorted(store.manifests(f"exports/{table}/"), key=lambda item: item[1], reverse=True)
+    fingerprints = [key.split("/")[-2] for key, _ in whole]
+    doomed = [fp for fp in fingerprints[max(keep, 1):] if fp != current]
+    for fp in doomed:
+        store.delete_prefix(export_prefix(table, fp))
+    if doomed:
+        logger.info("{}: removed {} old export(s) from the staging store (keep_exports = {})", table, len(doomed), keep)
+    return doomed

@@ -115,6 +115,7 @@ class SwapTable(luigi.Task):
         staged = StageExport(table=self.table, fingerprint=self.fingerprint).output()
         if staged.exists():
             staged.remove()
+        steps.prune_exports(get_store(), self.table, load_settings().keep_exports, self.fingerprint)
 
 
 class Publish(_RunsOnce):

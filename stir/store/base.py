@@ -24,6 +24,14 @@ class Store(abc.ABC):
     def clickhouse_destination(self, key: str, fmt: str) -> str:
         """A ClickHouse table function writing `fmt` to this key (file() or s3())."""
 
+    @abc.abstractmethod
+    def manifests(self, prefix: str) -> list[tuple[str, float]]:
+        """(key, modified time) of every `manifest.json` below `prefix`."""
+
+    @abc.abstractmethod
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every object below `prefix`."""
+
     def secrets(self) -> list[str]:
         """Credentials that clickhouse_destination() puts into SQL, to scrub from errors."""
         return []

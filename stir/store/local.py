@@ -38,6 +38,13 @@ class LocalStore(Store):
         shutil.copyfile(self.path(key), tmp)
         os.replace(tmp, dest)
 
+    def manifests(self, prefix: str) -> list[tuple[str, float]]:
+        base = self.path(prefix)
+        return [(str(p.relative_to(self.root)), p.stat().st_mtime) for p in base.rglob("manifest.json")]
+
+    def delete_prefix(self, prefix: str) -> None:
+        shutil.rmtree(self.path(prefix), ignore_errors=True)
+
     def clickhouse_destination(self, key: str, fmt: str) -> str:
         # chDB writes the file itself; only an embedded warehouse can reach this directory.
         target = self.path(key)

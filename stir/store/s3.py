@@ -41,6 +41,21 @@ class S3Store(Store):
         self.client.download_file(self.bucket, self.key(key), str(tmp))
         os.replace(tmp, dest)
 
+    def _objects(self, prefix: str):
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.key(prefix))
+        for page in pages:
+            yield from page.get("Contents", [])
+
+    def manifests(self, prefix: str) -> list[tuple[str, float]]:
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        return [(obj["Key"][strip:], obj["LastModified"].timestamp())
+                for obj in self._objects(prefix) if obj["Key"].endswith("/manifest.json")]
+
+    def delete_prefix(self, prefix: str) -> None:
+        keys = [{"Key": obj["Key"]} for obj in self._objects(prefix.rstrip("/") + "/")]
+        for start in range(0, len(keys), 1000):
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys[start:start + 1000]})
+
     def url(self, key: str) -> str:
         base = (self.endpoint_url or f"https://{self.bucket}.s3.amazonaws.com").rstrip("/")
         if self.endpoint_url:
