@@ -107,6 +107,24 @@ def migrate():
 
 
 @main.command()
+@click.argument("table")
+def rollback(table):
+    """Put TABLE's backup (kept by the last publish) live again, in one transaction."""
+    from stir.postgres import connected
+    from stir.publish.steps import rollback as roll_back
+
+    if table not in SPECS:
+        _fail(StirError(f"unknown serving table {table!r}; the serving tables are: {', '.join(SPECS)}"))
+    try:
+        with connected() as conn:
+            fingerprint = roll_back(conn, SPECS[table])
+    except StirError as exc:
+        _fail(exc)
+    click.echo(f"{table}: live again with fingerprint {fingerprint}. The next tier run republishes the mart "
+               "if it differs: fix the cause first.")
+
+
+@main.command()
 @click.argument("table", default="leaderboard")
 @click.option("--limit", default=10, show_default=True)
 def show(table, limit):

@@ -98,3 +98,26 @@ def test_swap_refuses_a_shadow_of_another_fingerprint(pg, live, tmp_path):
         cur.execute("SELECT count(*) FROM stir_backup.leaderboard")
         assert cur.fetchone()[0] == 2
     pg.rollback()
+
+
+def test_rollback_swaps_backup_and_live(pg, live, tmp_path):
+    data = export_file(tmp_path / "next.csv.gz", [HEADER, '9,"2026-02-01 00:00:00","IA","INSTAGRAM","p9",9,"{}",true'])
+    steps.load_shadow(pg, SPEC, manifest("next", 1), data)
+    steps.swap(pg, SPEC, manifest("next", 1))
+    assert steps.rollback(pg, SPEC) == "good"
+    assert live_rows(pg) == live
+    assert steps.has_marker(pg, "public", "leaderboard", "good")
+    assert steps.has_marker(pg, "stir_backup", "leaderboard", "next")
+    with pg.cursor() as cur:
+        cur.execute("SELECT source, rows FROM stir_meta.publish_log ORDER BY published_at DESC LIMIT 1")
+        assert cur.fetchone() == ("rollback", 2)
+    pg.rollback()
+
+
+def test_rollback_without_backup_is_refused(pg):
+    migrate(pg)
+    with pg.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS stir_backup.leaderboard")
+    pg.commit()
+    with pytest.raises(PublishError, match=r"there is no stir_backup.leaderboard to roll back to"):
+        steps.rollback(pg, SPEC)

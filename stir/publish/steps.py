@@ -153,6 +153,32 @@ def swap(conn, spec: PublishSpec, manifest: Manifest) -> None:
                 spec.table, manifest.rows, manifest.fingerprint, table)
 
 
+def rollback(conn, spec: PublishSpec) -> str:
+    """Put the backup kept by the last swap live again (and the live table in its place).
+    Returns the restored table's fingerprint. The next tier run publishes the mart again if
+    its content differs, so fix the cause (or pause the tier) first."""
+    table = ident(spec.table)
+    try:
+        with conn.cursor() as cur:
+            restored = table_marker(cur, "stir_backup", table)
+            if restored is None:
+                raise PublishError(f"{spec.table}: there is no stir_backup.{table} to roll back to")
+            if table_marker(cur, "public", table) is None:
+                raise PublishError(f"{spec.table}: there is no live table to roll back")
+            fingerprint = restored.removeprefix(MARKER_PREFIX)
+            cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),
+                        {"table": spec.table, "fingerprint": fingerprint})
+        conn.commit()
+    except psycopg2.Error as exc:
+        conn.rollback()
+        raise PublishError(f"{spec.table}: rollback failed; nothing changed.\n{(exc.pgerror or str(exc)).strip()}") from None
+    except BaseException:
+        conn.rollback()
+        raise
+    logger.info("{}: rolled back to fingerprint {}; the replaced table is now stir_backup.{}", spec.table, fingerprint, table)
+    return fingerprint
+
+
 def prune_exports(store: Store, table: str, keep: int, current: str) -> list[str]:
     """Delete all but the `keep` newest whole exports of `table` (never `current`); exports
     still being written have no manifest yet and are left alone. Returns the fingerprints deleted."""
