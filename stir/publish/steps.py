@@ -10,6 +10,7 @@ import csv
 import gzip
 import hashlib
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -24,6 +25,22 @@ from stir.store.base import Store
 from stir.warehouse.base import Warehouse
 
 MARKER_PREFIX = "stir:"
+
+
+@contextmanager
+def transaction(conn, failure: str):
+    """A cursor in one transaction: committed when the block ends, rolled back on any error;
+    PostgreSQL's errors become a PublishError that starts with `failure`."""
+    try:
+        with conn.cursor() as cur:
+            yield cur
+        conn.commit()
+    except psycopg2.Error as exc:
+        conn.rollback()
+        raise PublishError(f"{failure}\n{(exc.pgerror or str(exc)).strip()}") from None
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 def fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
@@ -92,63 +109,46 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path) -> None
         columns = [ident(c) for c in _csv_header(data)]
     except ValueError as exc:
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
-    try:
-        with conn.cursor() as cur:
-            cur.execute(read_sql("stir.serving.sql", "meta.sql"))
-            cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
-            create_table(cur, "stir_shadow", spec)
-            cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
-            known = {name for (name,) in cur.fetchall()}
-            unknown = [c for c in columns if c not in known]
-            if unknown:
-                raise PublishError(
-                    f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not"
-                )
-            logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
-            with gzip.open(data, "rb") as fh:
-                cur.copy_expert(
-                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)), fh
-                )
-            loaded = cur.rowcount
-            if loaded != manifest.rows:
-                raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
-            if loaded == 0 and not spec.allow_empty:
-                raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
-            cur.execute(
-                render_sql("stir.serving.sql", "finish_shadow.sql", table=table, marker=MARKER_PREFIX + manifest.fingerprint)
+    with transaction(conn, f"{spec.table}: loading the shadow table failed; the live table is untouched.") as cur:
+        cur.execute(read_sql("stir.serving.sql", "meta.sql"))
+        cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
+        create_table(cur, "stir_shadow", spec)
+        cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
+        known = {name for (name,) in cur.fetchall()}
+        unknown = [c for c in columns if c not in known]
+        if unknown:
+            raise PublishError(
+                f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not"
             )
-        conn.commit()
-    except psycopg2.Error as exc:
-        conn.rollback()
-        detail = (exc.pgerror or str(exc)).strip()
-        raise PublishError(f"{spec.table}: loading the shadow table failed; the live table is untouched.\n{detail}") from None
-    except BaseException:
-        conn.rollback()
-        raise
+        logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
+        with gzip.open(data, "rb") as fh:
+            cur.copy_expert(
+                render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)), fh
+            )
+        loaded = cur.rowcount
+        if loaded != manifest.rows:
+            raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
+        if loaded == 0 and not spec.allow_empty:
+            raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
+        cur.execute(
+            render_sql("stir.serving.sql", "finish_shadow.sql", table=table, marker=MARKER_PREFIX + manifest.fingerprint)
+        )
 
 
 def swap(conn, spec: PublishSpec, manifest: Manifest) -> None:
     """Make the loaded shadow live and keep the previous live table as stir_backup.<table>."""
     table = ident(spec.table)
-    try:
-        with conn.cursor() as cur:
-            marker = table_marker(cur, "stir_shadow", table)
-            if marker != MARKER_PREFIX + manifest.fingerprint:
-                raise PublishError(
-                    f"{spec.table}: stir_shadow.{table} holds {marker or 'nothing'}, not fingerprint "
-                    f"{manifest.fingerprint}; another run replaced it, run the tier again"
-                )
-            cur.execute(
-                render_sql("stir.serving.sql", "swap.sql", table=table),
-                {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart},
+    with transaction(conn, f"{spec.table}: swap failed; the live table is untouched.") as cur:
+        marker = table_marker(cur, "stir_shadow", table)
+        if marker != MARKER_PREFIX + manifest.fingerprint:
+            raise PublishError(
+                f"{spec.table}: stir_shadow.{table} holds {marker or 'nothing'}, not fingerprint "
+                f"{manifest.fingerprint}; another run replaced it, run the tier again"
             )
-        conn.commit()
-    except psycopg2.Error as exc:
-        conn.rollback()
-        raise PublishError(f"{spec.table}: swap failed; the live table is untouched.\n{(exc.pgerror or str(exc)).strip()}") from None
-    except BaseException:
-        conn.rollback()
-        raise
+        cur.execute(
+            render_sql("stir.serving.sql", "swap.sql", table=table),
+            {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart},
+        )
     logger.info("{}: published {:,} rows (fingerprint {}); previous table kept as stir_backup.{}",
                 spec.table, manifest.rows, manifest.fingerprint, table)
 
@@ -158,23 +158,15 @@ def rollback(conn, spec: PublishSpec) -> str:
     Returns the restored table's fingerprint. The next tier run publishes the mart again if
     its content differs, so fix the cause (or pause the tier) first."""
     table = ident(spec.table)
-    try:
-        with conn.cursor() as cur:
-            restored = table_marker(cur, "stir_backup", table)
-            if restored is None:
-                raise PublishError(f"{spec.table}: there is no stir_backup.{table} to roll back to")
-            if table_marker(cur, "public", table) is None:
-                raise PublishError(f"{spec.table}: there is no live table to roll back")
-            fingerprint = restored.removeprefix(MARKER_PREFIX)
-            cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),
-                        {"table": spec.table, "fingerprint": fingerprint})
-        conn.commit()
-    except psycopg2.Error as exc:
-        conn.rollback()
-        raise PublishError(f"{spec.table}: rollback failed; nothing changed.\n{(exc.pgerror or str(exc)).strip()}") from None
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn, f"{spec.table}: rollback failed; nothing changed.") as cur:
+        restored = table_marker(cur, "stir_backup", table)
+        if restored is None:
+            raise PublishError(f"{spec.table}: there is no stir_backup.{table} to roll back to")
+        if table_marker(cur, "public", table) is None:
+            raise PublishError(f"{spec.table}: there is no live table to roll back")
+        fingerprint = restored.removeprefix(MARKER_PREFIX)
+        cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),
+                    {"table": spec.table, "fingerprint": fingerprint})
     logger.info("{}: rolled back to fingerprint {}; the replaced table is now stir_backup.{}", spec.table, fingerprint, table)
     return fingerprint
 
