@@ -48,8 +48,11 @@ def state_connection(settings: Settings) -> PostgresConnectionConfig:
 
 def build_config(settings: Settings | None = None) -> Config:
     settings = settings or load_settings()
+    warehouse = warehouse_connection(settings)
     gateway = GatewayConfig(
-        connection=warehouse_connection(settings),
+        connection=warehouse,
+        # Model tests need ClickHouse's functions (DuckDB, SQLMesh's default, lacks them).
+        test_connection=warehouse,
         state_connection=state_connection(settings),
         state_schema="sqlmesh",
     )

@@ -158,3 +158,12 @@ def test_postgres_by_dsn(tmp_path):
         cur.execute("SELECT count(*) > 0 FROM sqlmesh._environments")
         assert cur.fetchone()[0]
     conn.close()
+
+
+def test_sqlmesh_model_tests_run_on_clickhouse(tmp_path):
+    """`sqlmesh test` runs the model tests in sqlmesh_project/tests on chDB, not DuckDB."""
+    stir = Stir(tmp_path / "home")
+    proc = subprocess.run([str(BIN / "sqlmesh"), "test"], cwd=REPO / "sqlmesh_project", env=stir.env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Successfully Ran `1` Tests Against `clickhouse`" in proc.stdout
