@@ -57,7 +57,7 @@ def seed(profiles, months, seed_, end, out, no_ingest):
     from stir.warehouse import get_warehouse
 
     try:
-        end_day = month_start(dt.date.fromisoformat(end) if end else dt.datetime.utcnow().date())
+        end_day = month_start(dt.date.fromisoformat(end) if end else dt.datetime.now(dt.timezone.utc).date())
     except ValueError:
         _fail(StirError(f"--end: expected a date YYYY-MM-DD, got {end!r}"))
     out = out or load_settings().home / "seed"
@@ -154,7 +154,13 @@ def sql(query):
 
     from stir.warehouse import get_warehouse
 
-    for row in get_warehouse().query(query):
+    try:
+        rows = get_warehouse().query(query)
+    except StirError as exc:
+        _fail(exc)
+    except Exception as exc:  # the engine's own message says what is wrong with the query
+        _fail(StirError(f"query failed: {exc}"))
+    for row in rows:
         click.echo(json.dumps(list(row), default=str))
 
 
