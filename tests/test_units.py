@@ -24,6 +24,11 @@ def test_converters():
         arr([1])
     dtc, _ = converter("DateTime")
     assert dtc("2026-01-02T03:04:05Z") == dt.datetime(2026, 1, 2, 3, 4, 5)
+    assert dtc("2026-01-02 03:04:05") == dt.datetime(2026, 1, 2, 3, 4, 5)
+    assert dtc("2026-01-02T08:34:05+05:30") == dt.datetime(2026, 1, 2, 3, 4, 5)
+    for bad in ("2026-01-02", "yesterday", "2026-13-02 03:04:05", 1767225600):
+        with pytest.raises(ValueError):
+            dtc(bad)
     lc, nullable = converter("LowCardinality(String)")
     assert not nullable and lc("x") == "x"
 

@@ -15,7 +15,6 @@ _INT_RANGES = {
     "UInt32": (0, 2**32 - 1), "UInt64": (0, 2**64 - 1),
 }
 _WRAPPER = re.compile(r"^(Nullable|LowCardinality|Array)\((.*)\)$")
-_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ")
 
 Converter = Callable[[Any], Any]
 
@@ -43,16 +42,15 @@ def _string(v):
 
 
 def _datetime(v):
+    if isinstance(v, str) and len(v) >= 19:
+        try:
+            v = dt.datetime.fromisoformat(v[:-1] + "+00:00" if v.endswith("Z") else v)
+        except ValueError:
+            pass
     if isinstance(v, dt.datetime):
         if v.tzinfo is not None:
             v = v.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return v.replace(microsecond=0)
-    if isinstance(v, str):
-        for fmt in _DATETIME_FORMATS:
-            try:
-                return dt.datetime.strptime(v, fmt)
-            except ValueError:
-                pass
     raise ValueError(f"expected a DateTime 'YYYY-MM-DD hh:mm:ss' (UTC), got {v!r}")
 
 
