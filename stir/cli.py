@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from loguru import logger
 
 from stir import log
 from stir.errors import StirError
@@ -16,6 +15,13 @@ from stir.publish.specs import SPECS
 def _fail(exc: Exception) -> None:
     click.echo(click.style("error: ", fg="red", bold=True) + log.mask(str(exc)), err=True)
     sys.exit(1)
+
+
+def _spec(table: str):
+    """The publish spec of a serving table, or a clear error listing the ones there are."""
+    if table not in SPECS:
+        _fail(StirError(f"unknown serving table {table!r}; the serving tables are: {', '.join(SPECS)}"))
+    return SPECS[table]
 
 
 @click.group()
@@ -113,11 +119,10 @@ def rollback(table):
     from stir.postgres import connected
     from stir.publish.steps import rollback as roll_back
 
-    if table not in SPECS:
-        _fail(StirError(f"unknown serving table {table!r}; the serving tables are: {', '.join(SPECS)}"))
+    spec = _spec(table)
     try:
         with connected() as conn:
-            fingerprint = roll_back(conn, SPECS[table])
+            fingerprint = roll_back(conn, spec)
     except StirError as exc:
         _fail(exc)
     click.echo(f"{table}: live again with fingerprint {fingerprint}. The next tier run republishes the mart "
@@ -132,8 +137,7 @@ def show(table, limit):
     from stir.postgres import connected, conninfo
     from stir.show import show_table
 
-    if table not in SPECS:
-        _fail(StirError(f"unknown serving table {table!r}; the serving tables are: {', '.join(SPECS)}"))
+    _spec(table)
     with connected() as conn:
         info = show_table(conn, table, limit)
     last = info["last_publish"]
@@ -172,7 +176,6 @@ def info():
     settings = load_settings()
     for key, value in vars(settings).items():
         click.echo(f"{key:18} {value}")
-    logger.debug("settings printed")
 
 
 if __name__ == "__main__":

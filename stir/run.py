@@ -17,7 +17,6 @@ from stir.tiers import check_tier, publishes
 @dataclass
 class TierResult:
     ok: bool
-    summary: str
 
 
 def tier_tasks(tier: str, end: str | None = None) -> list[luigi.Task]:
@@ -44,4 +43,4 @@ def run_tier(tier: str, end: str | None = None, central_scheduler: bool | None =
         detailed_summary=True,
     )
     ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY)
-    return TierResult(ok=ok, summary=result.summary_text)
+    return TierResult(ok=ok)

@@ -21,5 +21,26 @@ class Manifest:
         return cls(**json.loads(text))
 
 
+# Layout of the staging store: exports/<table>/<fingerprint>/{data.csv.gz, manifest.json}.
+MANIFEST = "manifest.json"
+
+
+def exports_root(table: str) -> str:
+    return f"exports/{table}/"
+
+
 def export_prefix(table: str, fingerprint: str) -> str:
-    return f"exports/{table}/{fingerprint}"
+    return f"{exports_root(table)}{fingerprint}"
+
+
+def data_key(table: str, fingerprint: str) -> str:
+    return f"{export_prefix(table, fingerprint)}/data.csv.gz"
+
+
+def manifest_key(table: str, fingerprint: str) -> str:
+    return f"{export_prefix(table, fingerprint)}/{MANIFEST}"
+
+
+def fingerprint_of(key: str) -> str:
+    """The fingerprint in a key below exports/<table>/<fingerprint>/."""
+    return key.split("/")[-2]

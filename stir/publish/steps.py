@@ -17,7 +17,7 @@ import psycopg2
 from loguru import logger
 
 from stir.errors import PublishError
-from stir.publish.manifest import Manifest, export_prefix
+from stir.publish.manifest import Manifest, data_key, export_prefix, exports_root, fingerprint_of, manifest_key
 from stir.publish.specs import PublishSpec
 from stir.serving.migrate import create_table
 from stir.sqlfiles import ident, read_sql, render_sql
@@ -56,31 +56,30 @@ def fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
 
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str) -> Manifest:
     """Write the mart to the store, then its manifest. Fails if the mart changed meanwhile."""
-    prefix = export_prefix(spec.table, expected)
-    data_key = f"{prefix}/data.csv.gz"
-    logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data_key))
-    destination = store.clickhouse_destination(data_key, "CSVWithNames")
+    data = data_key(spec.table, expected)
+    logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
+    destination = store.clickhouse_destination(data, "CSVWithNames")
     try:
         wh.command(render_sql("stir.publish.sql", "export.sql", destination=destination, mart=ident(spec.mart)))
     except Exception as exc:  # the driver's message may quote the SQL, credentials included
-        message = str(exc).replace(destination, store.describe(data_key))
+        message = str(exc).replace(destination, store.describe(data))
         for secret in store.secrets():
             message = message.replace(secret, "***")
-        raise PublishError(f"{spec.table}: exporting {spec.mart} to {store.describe(data_key)} failed: {message}") from None
+        raise PublishError(f"{spec.table}: exporting {spec.mart} to {store.describe(data)} failed: {message}") from None
     now, rows = fingerprint(wh, spec)
     if now != expected:
         raise PublishError(
             f"{spec.table}: mart {spec.mart} changed while it was exported "
             f"(fingerprint {expected} -> {now}); run the tier again"
         )
-    manifest = Manifest(spec.table, spec.mart, expected, rows, data_key)
-    store.put_text(f"{prefix}/manifest.json", manifest.to_json())
+    manifest = Manifest(spec.table, spec.mart, expected, rows, data)
+    store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
     return manifest
 
 
 def read_manifest(store: Store, table: str, fp: str) -> Manifest:
-    return Manifest.from_json(store.read_text(f"{export_prefix(table, fp)}/manifest.json"))
+    return Manifest.from_json(store.read_text(manifest_key(table, fp)))
 
 
 def table_marker(cur, schema: str, table: str) -> str | None:
@@ -174,8 +173,8 @@ def rollback(conn, spec: PublishSpec) -> str:
 def prune_exports(store: Store, table: str, keep: int, current: str) -> list[str]:
     """Delete all but the `keep` newest whole exports of `table` (never `current`); exports
     still being written have no manifest yet and are left alone. Returns the fingerprints deleted."""
-    whole = sorted(store.manifests(f"exports/{table}/"), key=lambda item: item[1], reverse=True)
-    fingerprints = [key.split("/")[-2] for key, _ in whole]
+    whole = sorted(store.manifests(exports_root(table)), key=lambda item: item[1], reverse=True)
+    fingerprints = [fingerprint_of(key) for key, _ in whole]
     doomed = [fp for fp in fingerprints[max(keep, 1):] if fp != current]
     for fp in doomed:
         store.delete_prefix(export_prefix(table, fp))

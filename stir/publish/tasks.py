@@ -15,7 +15,7 @@ import luigi
 from stir.models import run_models
 from stir.postgres import connected
 from stir.publish import steps
-from stir.publish.manifest import export_prefix
+from stir.publish.manifest import manifest_key
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
 from stir.serving.migrate import migrate
@@ -46,73 +46,72 @@ class RunModels(_RunsOnce):
         self._done = True
 
 
-class ExportMart(luigi.Task):
-    """Outputs: exports/<table>/<fingerprint>/data.csv.gz and, once it is whole, manifest.json
-    in the staging store."""
+class _PublishStep(luigi.Task):
+    """A step of publishing serving table `table` with the mart content `fingerprint`."""
 
     table = luigi.Parameter()
     fingerprint = luigi.Parameter()
 
+    def step(self, task_class):
+        """Another step of the same publish."""
+        return task_class(table=self.table, fingerprint=self.fingerprint)
+
+    def manifest(self):
+        return steps.read_manifest(get_store(), self.table, self.fingerprint)
+
+
+class ExportMart(_PublishStep):
+    """Outputs: exports/<table>/<fingerprint>/data.csv.gz and, once it is whole, manifest.json
+    in the staging store."""
+
     def output(self):
-        return StoreTarget(f"{export_prefix(self.table, self.fingerprint)}/manifest.json")
+        return StoreTarget(manifest_key(self.table, self.fingerprint))
 
     def run(self):
         steps.export(get_warehouse(), get_store(), SPECS[self.table], self.fingerprint)
 
 
-class StageExport(luigi.Task):
+class StageExport(_PublishStep):
     """Outputs: the export downloaded next to PostgreSQL, <stage_dir>/<table>/<fingerprint>.csv.gz."""
 
-    table = luigi.Parameter()
-    fingerprint = luigi.Parameter()
-
     def requires(self):
-        return ExportMart(table=self.table, fingerprint=self.fingerprint)
+        return self.step(ExportMart)
 
     def output(self):
         return luigi.LocalTarget(str(Path(load_settings().stage_dir) / self.table / f"{self.fingerprint}.csv.gz"))
 
     def run(self):
-        manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
-        get_store().download(manifest.data_key, Path(self.output().path))
+        get_store().download(self.manifest().data_key, Path(self.output().path))
 
 
-class LoadShadow(luigi.Task):
+class LoadShadow(_PublishStep):
     """Outputs: stir_shadow.<table>, loaded, checked, analyzed, and marked with the fingerprint."""
 
-    table = luigi.Parameter()
-    fingerprint = luigi.Parameter()
-
     def requires(self):
-        return StageExport(table=self.table, fingerprint=self.fingerprint)
+        return self.step(StageExport)
 
     def output(self):
         return TableMarkerTarget("stir_shadow", self.table, self.fingerprint)
 
     def run(self):
-        manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
         with connected() as conn:
-            steps.load_shadow(conn, SPECS[self.table], manifest, Path(self.input().path))
+            steps.load_shadow(conn, SPECS[self.table], self.manifest(), Path(self.input().path))
 
 
-class SwapTable(luigi.Task):
+class SwapTable(_PublishStep):
     """Outputs: public.<table> serving the fingerprint's data; the previous one kept in stir_backup."""
 
-    table = luigi.Parameter()
-    fingerprint = luigi.Parameter()
-
     def requires(self):
-        return LoadShadow(table=self.table, fingerprint=self.fingerprint)
+        return self.step(LoadShadow)
 
     def output(self):
         return TableMarkerTarget("public", self.table, self.fingerprint)
 
     def run(self):
-        manifest = steps.read_manifest(get_store(), self.table, self.fingerprint)
         with connected() as conn:
-            steps.swap(conn, SPECS[self.table], manifest)
+            steps.swap(conn, SPECS[self.table], self.manifest())
         # The staged copy has served its purpose (the export stays in the store).
-        staged = StageExport(table=self.table, fingerprint=self.fingerprint).output()
+        staged = self.step(StageExport).output()
         if staged.exists():
             staged.remove()
         steps.prune_exports(get_store(), self.table, load_settings().keep_exports, self.fingerprint)

@@ -26,7 +26,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def manifests(self, prefix: str) -> list[tuple[str, float]]:
-        """(key, modified time) of every `manifest.json` below `prefix`."""
+        """(key, modified time) of every export manifest below `prefix`."""
 
     @abc.abstractmethod
     def delete_prefix(self, prefix: str) -> None:

@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
+from stir.publish.manifest import MANIFEST
 from stir.store.base import Store
 
 
@@ -40,7 +41,7 @@ class LocalStore(Store):
 
     def manifests(self, prefix: str) -> list[tuple[str, float]]:
         base = self.path(prefix)
-        return [(str(p.relative_to(self.root)), p.stat().st_mtime) for p in base.rglob("manifest.json")]
+        return [(str(p.relative_to(self.root)), p.stat().st_mtime) for p in base.rglob(MANIFEST)]
 
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(self.path(prefix), ignore_errors=True)

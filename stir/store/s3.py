@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 
 from stir.errors import StirError
+from stir.publish.manifest import MANIFEST
 from stir.store.base import Store
 from stir.store.local import _quote
 
@@ -49,7 +50,7 @@ class S3Store(Store):
     def manifests(self, prefix: str) -> list[tuple[str, float]]:
         strip = len(self.prefix) + 1 if self.prefix else 0
         return [(obj["Key"][strip:], obj["LastModified"].timestamp())
-                for obj in self._objects(prefix) if obj["Key"].endswith("/manifest.json")]
+                for obj in self._objects(prefix) if obj["Key"].endswith("/" + MANIFEST)]
 
     def delete_prefix(self, prefix: str) -> None:
         keys = [{"Key": obj["Key"]} for obj in self._objects(prefix.rstrip("/") + "/")]
