@@ -25,4 +25,4 @@ FROM (
   FROM beat_replica.instagram_post
 )
 WHERE latest = 1
-  AND profile_id IN (SELECT profile_id FROM beat_replica.instagram_account)
+  AND profile_id IN (SELECT profile_id FROM stir_staging.stg_instagram_account)

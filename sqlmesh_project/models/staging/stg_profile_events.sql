@@ -16,5 +16,5 @@ SELECT
   @json_int(metrics, 'views') AS views,
   @json_int(metrics, 'uploads') AS uploads
 FROM _e.profile_log_events
-WHERE (platform = 'INSTAGRAM' AND profile_id IN (SELECT profile_id FROM beat_replica.instagram_account))
-   OR (platform = 'YOUTUBE' AND profile_id IN (SELECT channel_id FROM beat_replica.youtube_account))
+WHERE (platform = 'INSTAGRAM' AND profile_id IN (SELECT profile_id FROM stir_staging.stg_instagram_account))
+   OR (platform = 'YOUTUBE' AND profile_id IN (SELECT channel_id FROM stir_staging.stg_youtube_account))

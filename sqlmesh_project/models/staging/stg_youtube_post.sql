@@ -22,4 +22,4 @@ FROM (
   FROM beat_replica.youtube_post
 )
 WHERE latest = 1
-  AND channel_id IN (SELECT channel_id FROM beat_replica.youtube_account)
+  AND channel_id IN (SELECT channel_id FROM stir_staging.stg_youtube_account)
