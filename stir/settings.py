@@ -43,6 +43,7 @@ class Settings:
     s3_endpoint_url: str = ""
     postgres: str = "embedded"
     pgdata: Path | None = None
+    pg_keep_running: bool = False
     stage_dir: Path | None = None
     lock_timeout: int = 600
     workers: int = 1

@@ -15,18 +15,17 @@ from stir.settings import Settings, load_settings
 _servers: dict = {}
 
 
-def _embedded_uri(pgdata: Path) -> str:
+def _embedded_uri(pgdata: Path, keep_running: bool) -> str:
     """Start (or join) the embedded PostgreSQL in `pgdata`; it stops when the last process using
-    it exits, unless STIR_PG_KEEP_RUNNING=1."""
+    it exits, unless `keep_running` (setting pg_keep_running)."""
     key = str(pgdata)
     if key not in _servers:
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         import pgserver
 
         pgdata.mkdir(parents=True, exist_ok=True)
-        keep = os.environ.get("STIR_PG_KEEP_RUNNING", "") in ("1", "true", "yes")
         logger.debug("starting embedded PostgreSQL in {}", pgdata)
-        _servers[key] = pgserver.get_server(pgdata, cleanup_mode=None if keep else "stop")
+        _servers[key] = pgserver.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
     return _servers[key].get_uri()
 
 
@@ -35,7 +34,7 @@ def conninfo(settings: Settings | None = None) -> str:
     never log it)."""
     settings = settings or load_settings()
     if settings.postgres == "embedded":
-        return _embedded_uri(settings.pgdata)
+        return _embedded_uri(settings.pgdata, settings.pg_keep_running)
     return settings.pg_dsn
 
 
