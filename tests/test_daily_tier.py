@@ -152,3 +152,43 @@ def test_readme_starts_with_the_two_commands():
     text = (REPO / "README.md").read_text()
     commands = re.findall(r"```(?:bash|sh)?\n(.*?)```", text, re.S)[:2]
     assert "bin/demo" in commands[0] and "pytest" in commands[1]
+
+
+def test_change_confined_to_rows_with_nulls_is_published(seeded, tmp_path):
+    """The issue's reproduction: one later event raises by 1 the followers of a profile whose
+    board row has NULL columns, chosen so that no other profile's rank moves. The change is
+    confined to one row with NULLs and adds none, so only a fingerprint that sees such rows
+    notices (the old sum(cityHash64(*)) did not)."""
+    stir, _ = seeded
+    conn = stir.pg()
+    month, profile, followers, count = _rows(conn, """
+        SELECT month, platform_id, followers, (SELECT count(*) FROM leaderboard)
+        FROM leaderboard AS l
+        WHERE platform = 'INSTAGRAM' AND month = '2026-09-01'
+          AND followers IS NOT NULL AND followers_change IS NOT NULL
+          AND (audience_gender IS NULL OR country IS NULL OR avg_views IS NULL OR avg_plays IS NULL)
+          AND NOT EXISTS (
+            SELECT 1 FROM leaderboard AS o
+            WHERE o.month = l.month AND o.platform = l.platform AND o.platform_id <> l.platform_id
+              AND (o.followers BETWEEN l.followers AND l.followers + 1
+                   OR o.followers_change BETWEEN l.followers_change AND l.followers_change + 1))
+        ORDER BY platform_id LIMIT 1""")[0]
+    write_jsonl(tmp_path, "_e.profile_log_events", [{
+        "event_id": "11111111-2222-4333-8444-666666666666", "platform": "INSTAGRAM", "profile_id": profile,
+        "metrics": f'{{"followers": {followers + 1}}}', "insert_timestamp": "2026-09-30 23:59:59"}])
+    stir.run("ingest", str(tmp_path))
+    before = len(publishes(conn))
+    stir.run_tier("daily", "--end", "2026-10-04")
+    assert len(publishes(conn)) == before + 1
+    assert scalar(conn, "SELECT count(*) FROM leaderboard") == count
+    assert scalar(conn, f"SELECT followers FROM leaderboard WHERE platform_id = '{profile}' "
+                        f"AND month = '{month:%Y-%m-%d}'") == followers + 1
+    conn.close()
+
+
+def _rows(conn, query):
+    with conn.cursor() as cur:
+        cur.execute(query)
+        rows = cur.fetchall()
+    conn.rollback()
+    return rows

@@ -78,9 +78,17 @@ def search_phrase(evaluator, name, handle):
 
 @macro()
 def stable_id(evaluator, *parts):
-    """A positive bigint derived from the row's natural key, so ids stay the same across publishes."""
+    """A positive bigint derived from the row's natural key, so ids stay the same across publishes.
+
+    cityHash64 of the parts' text is NULL when any part is NULL (a NULL category is a key of
+    its own in the genre overview); such keys hash their lossless binary form instead (a NULL
+    flag per Nullable part, so NULL, '' and 0 differ). Keys without NULLs keep their ids."""
     args = ", ".join(f"toString({_sql(p)})" for p in parts)
-    return f"toInt64(cityHash64({args}) % 9223372036854775807)"
+    row = ", ".join(_sql(p) for p in parts)
+    return (
+        f"toInt64(coalesce(cityHash64({args}), sipHash64(formatRowNoNewline('RowBinary', {row})))"
+        " % 9223372036854775807)"
+    )
 
 
 @macro()

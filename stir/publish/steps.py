@@ -46,11 +46,13 @@ def transaction(conn, failure: str):
 def fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
     """(fingerprint, rows) of the mart's current content and the serving DDL: equal
     fingerprints mean an identical publish, so a finished one is skipped."""
-    if not wh.table_exists(spec.mart):
+    # The rows' binary form has no column names: a renamed or retyped column is a change too.
+    columns = ",".join(f"{name} {kind}" for name, kind in wh.columns(spec.mart))
+    if not columns:
         raise PublishError(f"{spec.table}: mart {spec.mart} does not exist; run the models first (bin/run_tier)")
     rows, row_hash = wh.query(render_sql("stir.publish.sql", "fingerprint.sql", mart=ident(spec.mart)))[0]
     ddl = read_sql("stir.serving.ddl", spec.ddl)
-    digest = hashlib.sha256(f"{spec.mart}|{rows}|{row_hash}|{ddl}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{spec.mart}|{columns}|{rows}|{row_hash}|{ddl}".encode()).hexdigest()[:16]
     return digest, int(rows)
 
 
