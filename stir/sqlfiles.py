@@ -27,6 +27,12 @@ def render_sql(package: str, name: str, **params: str) -> str:
     return Template(read_sql(package, name)).substitute(params)
 
 
+def render_fragment(package: str, name: str, **params: str) -> str:
+    """A SQL expression file (a piece of a statement), rendered without its comment lines."""
+    lines = render_sql(package, name, **params).splitlines()
+    return " ".join(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("--"))
+
+
 def split_statements(text: str) -> list[str]:
     """Split a SQL script on `;` at line ends, dropping `--` comment lines and blanks."""
     kept = [line for line in text.splitlines() if not line.lstrip().startswith("--")]

@@ -92,3 +92,14 @@ class Stir:
 @pytest.fixture
 def stir_home(tmp_path) -> Stir:
     return Stir(tmp_path / "home")
+
+
+@pytest.fixture
+def caplog_loguru():
+    """The messages Stir logs (loguru) during a test, as a list of strings."""
+    from loguru import logger
+
+    messages: list[str] = []
+    sink = logger.add(lambda m: messages.append(m.record["message"]), level="DEBUG")
+    yield messages
+    logger.remove(sink)

@@ -186,6 +186,26 @@ def test_change_confined_to_rows_with_nulls_is_published(seeded, tmp_path):
     conn.close()
 
 
+def test_nul_in_a_raw_handle_is_removed_on_export_and_logged(seeded, tmp_path):
+    """A NUL in a raw string (ClickHouse allows it, PostgreSQL never) used to stop every later
+    publish in COPY; the export now removes it and says how many values of which column."""
+    stir, _ = seeded
+    profile, latest = stir.sql("SELECT profile_id, toString(max(updated_at) + 1) FROM beat_replica.instagram_account "
+                               "GROUP BY profile_id ORDER BY profile_id LIMIT 1")[0]
+    write_jsonl(tmp_path, "beat_replica.instagram_account", [{
+        "id": 999999001, "profile_id": profile, "handle": "creator\u0000x", "full_name": "Nul Test",
+        "biography": "", "followers": 5000, "following": 1, "media_count": 1, "is_verified": 0,
+        "is_business": 0, "category": None, "language": None, "country": "IN", "city": None,
+        "profile_pic_url": "", "created_at": latest, "updated_at": latest}])
+    stir.run("ingest", str(tmp_path))
+    proc = stir.run_tier("daily", "--end", "2026-10-05")
+    assert re.search(r"leaderboard: column handle: \d+ value\(s\) had NUL characters", proc.stderr)
+    conn = stir.pg()
+    handles = {h for (h,) in _rows(conn, f"SELECT handle FROM leaderboard WHERE platform_id = '{profile}'")}
+    conn.close()
+    assert handles == {"creatorx"}
+
+
 def _rows(conn, query):
     with conn.cursor() as cur:
         cur.execute(query)

@@ -116,3 +116,23 @@ def test_fingerprint_is_order_independent_and_sees_column_names(mart):
     assert steps.fingerprint(mart, SPEC)[0] == fp
     mart.command("ALTER TABLE stir_test.mart RENAME COLUMN name TO title")
     assert steps.fingerprint(mart, SPEC)[0] != fp
+
+
+def test_export_makes_text_postgresql_safe_and_counts_per_column(warehouse, tmp_path, caplog_loguru):
+    warehouse.script("""
+        CREATE DATABASE IF NOT EXISTS stir_test;
+        DROP TABLE IF EXISTS stir_test.texts;
+        CREATE TABLE stir_test.texts (id Int64, handle String, bio Nullable(String), n Int64)
+            ENGINE = MergeTree ORDER BY id;
+    """)
+    warehouse.insert("stir_test.texts", ["id", "handle", "bio", "n"],
+                     [(1, "creator\x00x", None, 1), (2, "ok", "a\x00\x00b", 2), (3, "fine", "fine", 3)])
+    warehouse.command("INSERT INTO stir_test.texts SELECT 4, 'b' || unhex('FF') || 'd', NULL, 4")
+    spec = PublishSpec(table="leaderboard", mart="stir_test.texts", ddl="leaderboard.sql", tiers=())
+    fp, _ = steps.fingerprint(warehouse, spec)
+    manifest = steps.export(warehouse, LocalStore(tmp_path), spec, fp)
+    text = gzip.open(tmp_path / manifest.data_key, "rt", encoding="utf-8").read().splitlines()
+    assert sorted(text[1:]) == ['1,"creatorx",\\N,1', '2,"ok","ab",2', '3,"fine","fine",3', '4,"b\ufffdd",\\N,4']
+    logged = "\n".join(caplog_loguru)
+    assert "leaderboard: column handle: 2 value(s) had NUL characters" in logged
+    assert "leaderboard: column bio: 1 value(s)" in logged

@@ -67,8 +67,12 @@ def test_good_export_is_live_with_nulls_json_and_booleans(pg, live):
 
 
 @pytest.mark.parametrize("lines, rows, message", [
-    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",lots,"{}",true'], 1,
-     r'leaderboard: loading the shadow table failed; the live table is untouched.[\s\S]*line 2, column followers'),
+    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true',
+      '4,"2026-01-01 00:00:00","IA","INSTAGRAM","p4",lots,"{}",true'], 2,
+     r'leaderboard: loading the shadow table failed; the live table is untouched.[\s\S]*line 3, column followers'
+     r'[\s\S]*refused: leaderboard row id=4'),
+    ([HEADER, '5,"2026-01-01 00:00:00","IA","INSTAGRAM","p5",1,"{""a"": ""x\\u0000y""}",true'], 1,
+     r'unsupported Unicode escape sequence[\s\S]*column current_month_ranks[\s\S]*refused: leaderboard row id=5'),
     ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true',
       '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p4",1,"{}",true'], 2, r"duplicate key value[\s\S]*\(id\)=\(3\)"),
     ([HEADER, '3,"2026-01-01 00:00:00","IA",\\N,"p3",1,"{}",true'], 1, r'column "platform"'),
@@ -77,7 +81,7 @@ def test_good_export_is_live_with_nulls_json_and_booleans(pg, live):
     ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{not json",true'], 1, r"invalid input syntax for type json"),
     ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true'], 5, r"loaded 1 rows but the export has 5"),
     ([HEADER], 0, r"is empty; refusing to publish an empty table"),
-], ids=["wrong-type", "duplicate-id", "null-in-not-null", "unknown-column", "bad-json", "row-count", "empty"])
+], ids=["wrong-type", "json-nul-escape", "duplicate-id", "null-in-not-null", "unknown-column", "bad-json", "row-count", "empty"])
 def test_bad_export_fails_and_leaves_live_untouched(pg, live, tmp_path, lines, rows, message):
     data = export_file(tmp_path / "bad.csv.gz", lines)
     with pytest.raises(PublishError, match=message):

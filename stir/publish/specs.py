@@ -11,6 +11,7 @@ class PublishSpec:
     mart: str              # the ClickHouse mart it is published from (SQLMesh model name)
     ddl: str               # DDL file in stir/serving/ddl/, columns named as the mart's
     tiers: tuple[str, ...]  # frequency tiers that publish it
+    key: tuple[str, ...] = ("id",)  # the serving table's key columns, named in errors about a row
     allow_empty: bool = False  # an empty mart fails the publish unless this is set
 
 

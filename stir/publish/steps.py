@@ -10,6 +10,7 @@ import csv
 import gzip
 import hashlib
 import io
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,11 +21,15 @@ from stir.errors import PublishError
 from stir.publish.manifest import Manifest, data_key, export_prefix, exports_root, fingerprint_of, manifest_key
 from stir.publish.specs import PublishSpec
 from stir.serving.migrate import create_table
-from stir.sqlfiles import ident, read_sql, render_sql
+from stir.sqlfiles import ident, read_sql, render_fragment, render_sql
 from stir.store.base import Store
 from stir.warehouse.base import Warehouse
 
 MARKER_PREFIX = "stir:"
+
+
+def pg_message(exc: psycopg2.Error) -> str:
+    return (exc.pgerror or str(exc)).strip()
 
 
 @contextmanager
@@ -37,7 +42,7 @@ def transaction(conn, failure: str):
         conn.commit()
     except psycopg2.Error as exc:
         conn.rollback()
-        raise PublishError(f"{failure}\n{(exc.pgerror or str(exc)).strip()}") from None
+        raise PublishError(f"{failure}\n{pg_message(exc)}") from None
     except BaseException:
         conn.rollback()
         raise
@@ -56,13 +61,40 @@ def fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
     return digest, int(rows)
 
 
+def _is_text(ch_type: str) -> bool:
+    while ch_type.startswith(("Nullable(", "LowCardinality(")):
+        ch_type = ch_type[ch_type.index("(") + 1 : -1]
+    return ch_type == "String" or ch_type.startswith("FixedString(")
+
+
+def export_columns(wh: Warehouse, spec: PublishSpec) -> str:
+    """The export's select list: every mart column, text ones through text_column.sql (one rule
+    for every serving table). Logs, per text column, how many values that rule changes."""
+    columns = wh.columns(spec.mart)
+    text = [ident(name) for name, kind in columns if _is_text(kind)]
+    if text:
+        counts = ", ".join(render_fragment("stir.publish.sql", "text_change_count.sql", column=c) for c in text)
+        changed = wh.query(render_sql("stir.publish.sql", "text_changes.sql", counts=counts, mart=ident(spec.mart)))[0]
+        for column, n in zip(text, changed):
+            if n:
+                logger.warning("{}: column {}: {:,} value(s) had NUL characters (removed) or bytes that are "
+                               "not UTF-8 (replaced by U+FFFD)", spec.table, column, n)
+    return ", ".join(
+        render_fragment("stir.publish.sql", "text_column.sql", column=ident(name))
+        if _is_text(kind) else ident(name)
+        for name, kind in columns
+    )
+
+
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str) -> Manifest:
     """Write the mart to the store, then its manifest. Fails if the mart changed meanwhile."""
     data = data_key(spec.table, expected)
     logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
     destination = store.clickhouse_destination(data, "CSVWithNames")
+    select = export_columns(wh, spec)
     try:
-        wh.command(render_sql("stir.publish.sql", "export.sql", destination=destination, mart=ident(spec.mart)))
+        wh.command(render_sql("stir.publish.sql", "export.sql", destination=destination, columns=select,
+                              mart=ident(spec.mart)))
     except Exception as exc:  # the driver's message may quote the SQL, credentials included
         message = str(exc).replace(destination, store.describe(data))
         for secret in store.secrets():
@@ -102,6 +134,25 @@ def _csv_header(path: Path) -> list[str]:
         return next(csv.reader(io.StringIO(fh.readline())), [])
 
 
+_COPY_LINE = re.compile(r"COPY \S+, line (\d+)")
+
+
+def refused_row(data: Path, key: tuple[str, ...], exc: psycopg2.Error) -> str:
+    """'row id=42' for the export row a COPY error's context points at ('' if it names none)."""
+    match = _COPY_LINE.search(pg_message(exc))
+    if not match:
+        return ""
+    line = int(match.group(1))
+    with gzip.open(data, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        for number, record in enumerate(reader, start=2):
+            if number == line:
+                values = dict(zip(header, record))
+                return "row " + ", ".join(f"{k}={values.get(k, '?')}" for k in key)
+    return ""
+
+
 def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path) -> None:
     """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
     analyze it, all in one transaction: on any error nothing is left behind."""
@@ -110,7 +161,8 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path) -> None
         columns = [ident(c) for c in _csv_header(data)]
     except ValueError as exc:
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
-    with transaction(conn, f"{spec.table}: loading the shadow table failed; the live table is untouched.") as cur:
+    failure = f"{spec.table}: loading the shadow table failed; the live table is untouched."
+    with transaction(conn, failure) as cur:
         cur.execute(read_sql("stir.serving.sql", "meta.sql"))
         cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
         create_table(cur, "stir_shadow", spec)
@@ -122,10 +174,14 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path) -> None
                 f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not"
             )
         logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
-        with gzip.open(data, "rb") as fh:
-            cur.copy_expert(
-                render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)), fh
-            )
+        try:
+            with gzip.open(data, "rb") as fh:
+                cur.copy_expert(
+                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)), fh
+                )
+        except psycopg2.Error as exc:
+            row = refused_row(data, spec.key, exc)
+            raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
         loaded = cur.rowcount
         if loaded != manifest.rows:
             raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
