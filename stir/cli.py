@@ -34,18 +34,28 @@ def main(log_level):
     log.setup(log_level)
 
 
+def _ingest_summary(loaded) -> str:
+    new = [item for item in loaded if not item.skipped]
+    line = f"ingested {sum(item.rows for item in new):,} rows from {len(new)} file(s)"
+    skipped = len(loaded) - len(new)
+    return line + (f"; skipped {skipped} file(s) already loaded (--force loads them again)" if skipped else "")
+
+
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def ingest(directory):
-    """Load <database>.<table>.jsonl / .parquet files from DIRECTORY into the raw tables."""
+@click.option("--force", is_flag=True, help="Load files again even if the ledger says they are in.")
+def ingest(directory, force):
+    """Load <database>.<table>.jsonl / .parquet files from DIRECTORY into the raw tables.
+
+    Each file is loaded whole or not at all; files already loaded (same content) are skipped."""
     from stir.ingest import ingest_dir
     from stir.warehouse import get_warehouse
 
     try:
-        loaded = ingest_dir(get_warehouse(), directory)
+        loaded = ingest_dir(get_warehouse(), directory, force=force)
     except StirError as exc:
         _fail(exc)
-    click.echo(f"ingested {sum(item.rows for item in loaded):,} rows from {len(loaded)} file(s)")
+    click.echo(_ingest_summary(loaded))
 
 
 @main.command()
@@ -71,7 +81,7 @@ def seed(profiles, months, seed_, end, out, no_ingest):
     click.echo(f"wrote {sum(counts.values()):,} rows in {len(counts)} files to {out} (months before {end_day})")
     if not no_ingest:
         try:
-            ingest_dir(get_warehouse(), out)
+            click.echo(_ingest_summary(ingest_dir(get_warehouse(), out)))
         except StirError as exc:
             _fail(exc)
 

@@ -154,3 +154,61 @@ def test_timestamps_are_utc_whatever_the_machine_zone(stir_home, tmp_path):
     assert stir_home.sql(
         "SELECT toUnixTimestamp(updated_at), toString(toStartOfMonth(updated_at)) FROM beat_replica.social_profile_link"
     ) == [[1769902200, "2026-01-01"]]
+
+
+def test_same_file_twice_is_skipped_and_force_loads_it_again(warehouse, tmp_path, caplog_loguru):
+    path = write_jsonl(tmp_path, ACCOUNT, [account(501), account(502)])
+    before = count(warehouse)
+    assert not ingest_file(warehouse, path).skipped
+    again = ingest_file(warehouse, path)
+    assert again.skipped and again.rows == 2
+    assert count(warehouse) == before + 2
+    assert any(m.startswith(f"skipped {path.name}: the same content (2 rows") for m in caplog_loguru)
+    # Same content under another name is the same file.
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / path.name).write_bytes(path.read_bytes())
+    assert ingest_dir(warehouse, copy)[0].skipped
+    assert not ingest_file(warehouse, path, force=True).skipped
+    assert count(warehouse) == before + 4
+
+
+def test_staging_left_by_a_killed_ingest_is_dropped_by_the_next(warehouse, tmp_path):
+    """What a SIGKILL between staging and attaching leaves: a filled staging table."""
+    warehouse.script(f"""
+        CREATE DATABASE IF NOT EXISTS stir_ingest;
+        CREATE TABLE stir_ingest.killed_ingest AS {ACCOUNT};
+    """)
+    warehouse.insert("stir_ingest.killed_ingest", ["id", "profile_id", "handle", "full_name", "biography", "followers",
+                     "following", "media_count", "is_verified", "is_business", "profile_pic_url"],
+                     [(9, "p9", "h", "n", "", 1, 1, 1, 0, 0, "")])
+    write_jsonl(tmp_path, ACCOUNT, [account(601)])
+    ingest_dir(warehouse, tmp_path)
+    assert warehouse.query("SELECT name FROM system.tables WHERE database = 'stir_ingest'") == []
+
+
+def test_failed_directory_resumes_after_the_files_already_in(warehouse, tmp_path):
+    link = "beat_replica.social_profile_link"
+    write_jsonl(tmp_path, link, [{"instagram_profile_id": "r1", "channel_id": "c", "updated_at": "2026-01-01 00:00:00"}])
+    write_jsonl(tmp_path, "beat_replica.youtube_audience",
+                [{"channel_id": "r", "audience_gender": "{}", "audience_age": "{}", "source": 5,
+                  "updated_at": "2026-01-01 00:00:00"}])
+    links, audience = count(warehouse, link), count(warehouse, "beat_replica.youtube_audience")
+    with pytest.raises(IngestError, match=r"files loaded before it: beat_replica.social_profile_link.jsonl"):
+        ingest_dir(warehouse, tmp_path)
+    write_jsonl(tmp_path, "beat_replica.youtube_audience",
+                [{"channel_id": "r", "audience_gender": "{}", "audience_age": "{}", "source": "insights",
+                  "updated_at": "2026-01-01 00:00:00"}])
+    loaded = ingest_dir(warehouse, tmp_path)
+    assert [item.skipped for item in loaded] == [True, False]
+    assert count(warehouse, link) == links + 1
+    assert count(warehouse, "beat_replica.youtube_audience") == audience + 1
+
+
+def test_cli_says_what_it_skipped(stir_home, tmp_path):
+    write_jsonl(tmp_path / "in", ACCOUNT, [account(1)])
+    assert "ingested 1 rows from 1 file(s)" in stir_home.run("ingest", str(tmp_path / "in")).stdout
+    again = stir_home.run("ingest", str(tmp_path / "in")).stdout
+    assert "ingested 0 rows from 0 file(s); skipped 1 file(s) already loaded" in again
+    assert "ingested 1 rows" in stir_home.run("ingest", "--force", str(tmp_path / "in")).stdout
+    assert stir_home.sql(f"SELECT count() FROM {ACCOUNT}") == [[2]]

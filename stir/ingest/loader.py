@@ -7,6 +7,8 @@ raw table only when the whole file is good.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from loguru import logger
 
 from stir.errors import IngestError
 from stir.ingest.values import converter
-from stir.sqlfiles import render_sql
+from stir.sqlfiles import ident, read_sql, render_sql
 from stir.warehouse.base import Warehouse, batched
 from stir.warehouse.sources import ensure_sources, source_tables
 
@@ -31,6 +33,25 @@ class Loaded:
     file: Path
     table: str
     rows: int
+    skipped: bool = False  # already in the ledger: nothing was loaded
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def drop_orphan_staging(wh: Warehouse, max_age_s: int) -> list[str]:
+    """Drop staging tables left by ingests that were killed (older than `max_age_s`)."""
+    names = [name for (name,) in wh.query(render_sql("stir.ingest.sql", "orphan_staging.sql", max_age_s=str(max_age_s)))]
+    for name in names:
+        wh.script(render_sql("stir.ingest.sql", "drop_staging.sql", staging=ident(name)))
+    if names:
+        logger.info("ingest: dropped {} staging table(s) left by an ingest that did not finish", len(names))
+    return names
 
 
 def table_for(path: Path) -> str:
@@ -97,13 +118,24 @@ def _rows(path: Path, table: str, columns: list[tuple[str, str]]) -> Iterator[tu
         yield tuple(row)
 
 
-def ingest_file(wh: Warehouse, path: Path) -> Loaded:
-    """Load one file into its raw table; on any error nothing of the file is loaded."""
+def ingest_file(wh: Warehouse, path: Path, force: bool = False) -> Loaded:
+    """Load one file into its raw table; on any error nothing of the file is loaded. A file
+    whose content the ledger says is already in that table is skipped unless `force`."""
     path = Path(path)
     if path.suffix not in SUFFIXES:
         raise IngestError(f"{path}: expected a .jsonl or .parquet file")
+    if not path.is_file():
+        raise IngestError(f"{path}: not a regular file")
     table = table_for(path)
     ensure_sources(wh)
+    wh.script(read_sql("stir.ingest.sql", "ledger.sql"))
+    sha256 = file_sha256(path)
+    earlier = wh.query(render_sql("stir.ingest.sql", "ledger_lookup.sql", table=table, sha256=sha256))
+    if earlier and not force:
+        name, rows, when = earlier[0]
+        logger.info("skipped {}: the same content ({:,} rows, as {}) was loaded into {} at {} UTC; "
+                    "--force loads it again", path.name, rows, name, table, when)
+        return Loaded(path, table, rows, skipped=True)
     columns = wh.columns(table)
     staging = f"{table.replace('.', '__')}_{uuid.uuid4().hex[:12]}"
     wh.script(render_sql("stir.ingest.sql", "create_staging.sql", table=table, staging=staging))
@@ -115,6 +147,10 @@ def ingest_file(wh: Warehouse, path: Path) -> Loaded:
             if count % PROGRESS_ROWS < BATCH_ROWS:
                 logger.info("  {}: {:,} rows checked and staged ...", path.name, count)
         wh.script(render_sql("stir.ingest.sql", "attach_staging.sql", table=table, staging=staging))
+        # Right after the attach: a kill between the two statements is the one window in which
+        # a file is in without its ledger row (ClickHouse has no transaction spanning both).
+        wh.insert("stir_meta.ingest_ledger", ["sha256", "file", "raw_table", "rows", "loaded_at"],
+                  [(sha256, str(path.resolve()), table, count, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))])
     except BaseException:
         wh.script(render_sql("stir.ingest.sql", "drop_staging.sql", staging=staging))
         raise
@@ -122,25 +158,36 @@ def ingest_file(wh: Warehouse, path: Path) -> Loaded:
     return Loaded(path, table, count)
 
 
-def ingest_dir(wh: Warehouse, directory: Path) -> list[Loaded]:
-    """Load every contract file of a directory, in name order. Stops at the first bad file;
-    the error says which files were already loaded."""
+def ingest_dir(wh: Warehouse, directory: Path, force: bool = False, orphan_age_s: int | None = None) -> list[Loaded]:
+    """Load every contract file of a directory, in name order, each all or nothing. Stops at
+    the first bad file; the error says which files are in. The ledger makes it resumable: run
+    it again once the file is fixed and the files already in are skipped.
+
+    Staging tables left by a killed ingest are dropped first: all of them on the embedded
+    warehouse (this process holds it alone), those older than a day on a server, where
+    another ingest may be running (`orphan_age_s` overrides)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise IngestError(f"{directory}: not a directory")
-    files = sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES)
-    others = sorted(p.name for p in directory.iterdir() if p.is_file() and p.suffix not in SUFFIXES)
+    files = sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    others = sorted(p.name for p in directory.iterdir() if p not in files)
     if others:
-        logger.warning("ingest: ignoring {} file(s) that are not .jsonl/.parquet: {}", len(others), ", ".join(others[:5]))
+        logger.warning("ingest: ignoring {} entries that are not .jsonl/.parquet files: {}", len(others), ", ".join(others[:5]))
     if not files:
         raise IngestError(f"{directory}: no .jsonl or .parquet files to ingest")
+    if orphan_age_s is None:
+        orphan_age_s = 0 if wh.kind == "chdb" else 86400
+    drop_orphan_staging(wh, orphan_age_s)
     loaded: list[Loaded] = []
     for path in files:
         try:
-            loaded.append(ingest_file(wh, path))
+            loaded.append(ingest_file(wh, path, force=force))
         except IngestError as exc:
             done = ", ".join(item.file.name for item in loaded) or "none"
-            raise IngestError(f"{exc}\n(nothing of {path.name} was loaded; files loaded before it: {done})") from None
+            raise IngestError(
+                f"{exc}\n(nothing of {path.name} was loaded; files loaded before it: {done}. "
+                "Fix the file and run again: files already in are skipped)"
+            ) from None
     return loaded
 
 
