@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from stir import log
+from stir import __version__, log
 from stir.errors import StirError
 from stir.publish.specs import SPECS
 
@@ -24,8 +24,21 @@ def _spec(table: str):
     return SPECS[table]
 
 
-@click.group()
-@click.option("--log-level", default=None, help="DEBUG, INFO (default), WARNING.")
+class _Stir(click.Group):
+    """Every error Stir raises on purpose (bad input, bad configuration, a failed publish) is
+    one `error:` line and exit status 1, whichever command raised it."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except StirError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Stir)
+@click.version_option(__version__, prog_name="stir")
+@click.option("--log-level", type=click.Choice(log.LEVELS, case_sensitive=False), default=None,
+              help="How much to log (default: INFO, or STIR_LOG_LEVEL).")
 def main(log_level):
     """Stir: raw social-media crawls -> ClickHouse marts -> PostgreSQL serving tables."""
     from stir.settings import use_repo_config
@@ -59,8 +72,9 @@ def ingest(directory, force):
 
 
 @main.command()
-@click.option("--profiles", default=500, show_default=True, help="Instagram profiles (a third as many YouTube channels).")
-@click.option("--months", default=6, show_default=True, help="Calendar months of history.")
+@click.option("--profiles", default=500, show_default=True, type=click.IntRange(min=1),
+              help="Instagram profiles (a third as many YouTube channels).")
+@click.option("--months", default=6, show_default=True, type=click.IntRange(min=1), help="Calendar months of history.")
 @click.option("--seed", "seed_", default=1, show_default=True, help="Random seed: same seed, same files.")
 @click.option("--end", default=None, help="First day after the data, YYYY-MM-01 (default: this month's first day).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Where to write the files (default: <home>/seed).")
@@ -93,14 +107,10 @@ def seed(profiles, months, seed_, end, out, no_ingest):
 def run_tier_command(tier, end, central_scheduler):
     """Run one frequency tier once: its models, then its publishes."""
     from stir.run import run_tier
+    from stir.timing import resolve_end
 
-    if end is not None:
-        try:
-            dt.datetime.fromisoformat(end)
-        except ValueError:
-            _fail(StirError(f"--end: expected 'YYYY-MM-DD' or 'YYYY-MM-DD hh:mm:ss' (UTC), got {end!r}"))
     try:
-        result = run_tier(tier, end=end, central_scheduler=central_scheduler)
+        result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler)
     except StirError as exc:
         _fail(exc)
     if not result.ok:

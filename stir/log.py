@@ -6,6 +6,9 @@ import sys
 
 from loguru import logger
 
+from stir.errors import ConfigError
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 SECRET_VARIABLES = ("CLICKHOUSE_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "STIR_PG_DSN", "PGPASSWORD")
 
 
@@ -34,11 +37,14 @@ def _patch(record) -> None:
 
 def setup(level: str | None = None) -> None:
     """Log Stir's messages to stderr at STIR_LOG_LEVEL (default INFO)."""
+    level = (level or os.environ.get("STIR_LOG_LEVEL", "INFO")).upper()
+    if level not in LEVELS:
+        raise ConfigError(f"log level {level!r}: expected one of {', '.join(LEVELS)}")
     logger.remove()
     logger.configure(patcher=_patch)
     logger.add(
         sys.stderr,
-        level=(level or os.environ.get("STIR_LOG_LEVEL", "INFO")).upper(),
+        level=level,
         format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
         colorize=None,
     )

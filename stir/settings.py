@@ -25,6 +25,9 @@ CHOICES = {
 }
 
 
+MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1}
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -121,6 +124,9 @@ def load_settings() -> Settings:
     }
     for key, default in defaults.items():
         values[key] = _resolve(Path(values[key])) if values.get(key) else default
+    for key, least in MINIMUMS.items():
+        if key in values and values[key] < least:
+            raise ConfigError(f"setting {key!r}: must be at least {least}, got {values[key]}")
     settings = Settings(home=home, **values)
     if settings.warehouse == "clickhouse" and settings.store == "local":
         raise ConfigError(

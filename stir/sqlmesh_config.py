@@ -18,9 +18,8 @@ from sqlmesh.core.config.connection import ClickhouseConnectionConfig
 from stir.postgres.connection import conninfo_parts
 from stir.settings import Settings, load_settings
 from stir.sqlmesh_chdb import ChdbConnectionConfig
+from stir.timing import MODEL_START
 
-# The first day any model has data for; FULL models ignore it beyond scheduling.
-MODEL_START = "2024-01-01"
 
 
 def warehouse_connection(settings: Settings):
@@ -59,7 +58,7 @@ def build_config(settings: Settings | None = None) -> Config:
     return Config(
         gateways={"stir": gateway},
         default_gateway="stir",
-        model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=MODEL_START, cron="@daily"),
+        model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=f"{MODEL_START:%Y-%m-%d}", cron="@daily"),
         # No usage events to Tobiko's servers from a data platform's batch runs.
         disable_anonymized_analytics=True,
     )

@@ -212,3 +212,35 @@ def test_cli_says_what_it_skipped(stir_home, tmp_path):
     assert "ingested 0 rows from 0 file(s); skipped 1 file(s) already loaded" in again
     assert "ingested 1 rows" in stir_home.run("ingest", "--force", str(tmp_path / "in")).stdout
     assert stir_home.sql(f"SELECT count() FROM {ACCOUNT}") == [[2]]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"instagram_profile_id": "a\xff", "channel_id": "c", "updated_at": "2026-01-01 00:00:00"}\n',
+     r"line 1: not valid UTF-8 \(byte 0xff at byte 28 of the line\)"),
+    (b'{"instagram_profile_id": "a\\ud800", "channel_id": "c", "updated_at": "2026-01-01 00:00:00"}\n',
+     r"line 1: column 'instagram_profile_id' of beat_replica.social_profile_link: not valid Unicode"),
+    (b'{"instagram_profile_id": "a", "channel_id": "c", "updated_at": "2200-01-01 00:00:00"}\n',
+     r"line 1: column 'updated_at' of beat_replica.social_profile_link: 2200-01-01 00:00:00 is outside "
+     r"ClickHouse's DateTime range"),
+], ids=["invalid-utf8", "lone-surrogate", "datetime-after-2106"])
+def test_undecodable_or_out_of_range_values_are_named(warehouse, tmp_path, content, message):
+    path = tmp_path / "beat_replica.social_profile_link.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(IngestError, match=message):
+        ingest_file(warehouse, path)
+
+
+def test_parquet_datetime_before_1970_is_named(warehouse, tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "beat_replica.social_profile_link.parquet"
+    pq.write_table(pa.table({"instagram_profile_id": ["p1"], "channel_id": ["c1"],
+                             "updated_at": [dt.datetime(1960, 5, 1)]}), path)
+    with pytest.raises(IngestError, match=r"row 1: column 'updated_at' of .*1960-05-01 00:00:00 is outside"):
+        ingest_file(warehouse, path)
+
+
+def test_directory_named_like_a_contract_file_is_named(warehouse, tmp_path):
+    (tmp_path / "beat_replica.instagram_account.jsonl").mkdir()
+    with pytest.raises(IngestError, match=r"beat_replica.instagram_account.jsonl: is a directory"):
+        ingest_dir(warehouse, tmp_path)

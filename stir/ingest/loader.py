@@ -67,8 +67,15 @@ def table_for(path: Path) -> str:
 
 
 def _jsonl_records(path: Path) -> Iterator[tuple[str, dict]]:
-    with path.open("r", encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise IngestError(
+                    f"{path}: line {number}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} "
+                    "of the line); save the file as UTF-8"
+                ) from None
             if not line.strip():
                 continue
             try:
@@ -169,7 +176,12 @@ def ingest_dir(wh: Warehouse, directory: Path, force: bool = False, orphan_age_s
     directory = Path(directory)
     if not directory.is_dir():
         raise IngestError(f"{directory}: not a directory")
-    files = sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    named = sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES)
+    not_files = [p.name for p in named if not p.is_file()]
+    if not_files:
+        raise IngestError(f"{directory / not_files[0]}: is a directory (or not a regular file), not a contract file; "
+                          "move it away or load the files inside it")
+    files = named
     others = sorted(p.name for p in directory.iterdir() if p not in files)
     if others:
         logger.warning("ingest: ignoring {} entries that are not .jsonl/.parquet files: {}", len(others), ", ".join(others[:5]))
@@ -185,7 +197,7 @@ def ingest_dir(wh: Warehouse, directory: Path, force: bool = False, orphan_age_s
         except IngestError as exc:
             done = ", ".join(item.file.name for item in loaded) or "none"
             raise IngestError(
-                f"{exc}\n(nothing of {path.name} was loaded; files loaded before it: {done}. "
+                f"{exc} (nothing of {path.name} was loaded; files loaded before it: {done}. "
                 "Fix the file and run again: files already in are skipped)"
             ) from None
     return loaded

@@ -38,6 +38,22 @@ def _float(v):
 def _string(v):
     if not isinstance(v, str):
         raise ValueError(f"expected a string, got {v!r}")
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"not valid Unicode: {exc.reason} at character {exc.start} of {v!r}") from None
+    return v
+
+
+# ClickHouse's DateTime is seconds since 1970 in a UInt32; Date is days since 1970 in a UInt16.
+DATETIME_RANGE = (dt.datetime(1970, 1, 1), dt.datetime(2106, 2, 7, 6, 28, 15))
+DATE_RANGE = (dt.date(1970, 1, 1), dt.date(2149, 6, 6))
+
+
+def _in_range(v, bounds, kind):
+    lo, hi = bounds
+    if not lo <= v <= hi:
+        raise ValueError(f"{v} is outside ClickHouse's {kind} range {lo} .. {hi}")
     return v
 
 
@@ -50,20 +66,20 @@ def _datetime(v):
     if isinstance(v, dt.datetime):
         if v.tzinfo is not None:
             v = v.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return v.replace(microsecond=0)
+        return _in_range(v.replace(microsecond=0), DATETIME_RANGE, "DateTime")
     raise ValueError(f"expected a DateTime 'YYYY-MM-DD hh:mm:ss' (UTC), got {v!r}")
 
 
 def _date(v):
     if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
+        v = v.date()
+    elif isinstance(v, str):
         try:
-            return dt.date.fromisoformat(v)
+            v = dt.date.fromisoformat(v)
         except ValueError:
             pass
+    if isinstance(v, dt.date):
+        return _in_range(v, DATE_RANGE, "Date")
     raise ValueError(f"expected a Date 'YYYY-MM-DD', got {v!r}")
 
 
