@@ -4,8 +4,13 @@ same run."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from stir.errors import StirError
+
+# When this process (the run; Luigi's workers are its forks) started: files of other
+# publishes untouched since then are left over from a crash, not being written.
+PROCESS_STARTED = time.time()
 
 # The first day any model has data for (SQLMesh's model start).
 MODEL_START = dt.datetime(2024, 1, 1)

@@ -71,7 +71,7 @@ def test_missing_mart_says_run_the_models(warehouse):
         steps.fingerprint(warehouse, PublishSpec("leaderboard", "stir_test.nope", "leaderboard.sql", ()))
 
 
-def test_prune_keeps_the_newest_whole_exports(tmp_path):
+def test_prune_keeps_the_newest_whole_exports_and_drops_abandoned_ones(tmp_path):
     import os
 
     store = LocalStore(tmp_path)
@@ -79,10 +79,29 @@ def test_prune_keeps_the_newest_whole_exports(tmp_path):
         store.put_text(f"exports/leaderboard/{fp}/data.csv.gz", "x")
         store.put_text(f"exports/leaderboard/{fp}/manifest.json", "{}")
         os.utime(tmp_path / f"exports/leaderboard/{fp}/manifest.json", (1000 - age, 1000 - age))
-    store.put_text("exports/leaderboard/partial/data.csv.gz", "still being written")
-    assert steps.prune_exports(store, "leaderboard", keep=2, current="f3") == ["f2"]
+    # A crash mid-export (no manifest, untouched since before the run), with put_text's .tmp.
+    store.put_text("exports/leaderboard/crashed/data.csv.gz", "half")
+    (tmp_path / "exports/leaderboard/crashed/manifest.json.tmp").write_text("{")
+    for name in ("data.csv.gz", "manifest.json.tmp"):
+        os.utime(tmp_path / "exports/leaderboard/crashed" / name, (1500, 1500))
+    store.put_text("exports/leaderboard/partial/data.csv.gz", "still being written")  # written during the run
+    assert steps.prune_exports(store, "leaderboard", keep=2, current="f3", started=2000) == ["f2", "crashed"]
     left = sorted(p.name for p in (tmp_path / "exports/leaderboard").iterdir())
     assert left == ["f0", "f1", "f3", "partial"]
+
+
+def test_prune_stage_drops_downloads_of_abandoned_fingerprints(tmp_path):
+    import os
+
+    stage = tmp_path / "leaderboard"
+    stage.mkdir()
+    for name in ("old.csv.gz", "old2.csv.gz.tmp", "cur.csv.gz", "new.csv.gz.tmp"):
+        (stage / name).write_text("x")
+    for name in ("old.csv.gz", "old2.csv.gz.tmp", "cur.csv.gz"):
+        os.utime(stage / name, (1000, 1000))
+    removed = steps.prune_stage(tmp_path, "leaderboard", current="cur", started=2000)
+    assert sorted(p.name for p in removed) == ["old.csv.gz", "old2.csv.gz.tmp"]
+    assert sorted(p.name for p in stage.iterdir()) == ["cur.csv.gz", "new.csv.gz.tmp"]
 
 
 @pytest.mark.parametrize("change", [

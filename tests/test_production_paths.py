@@ -58,11 +58,13 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
     for fp in ("old1", "old2"):
         store.put_text(f"exports/leaderboard/{fp}/data.csv.gz", "x")
         store.put_text(f"exports/leaderboard/{fp}/manifest.json", "{}")
+    store.put_text("exports/leaderboard/crashed/data.csv.gz", "half an export, no manifest")
     current = keys[0].split("/")[3]
     assert len(store.manifests("exports/leaderboard/")) == 3
-    deleted = prune_exports(store, "leaderboard", keep=1, current=current)
+    deleted = prune_exports(store, "leaderboard", keep=1, current=current, started=time.time() + 60)
+    assert "crashed" in deleted
     remaining = [k.split("/")[2] for k, _ in store.manifests("exports/leaderboard/")]
-    assert deleted and current in remaining and len(remaining) == 3 - len(deleted)
+    assert deleted and current in remaining and len(remaining) == 3 - len(deleted) + 1
     left = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3).list_objects_v2(Bucket="stir-exports")["Contents"]]
     assert not [k for k in left if any(f"/{fp}/" in k for fp in deleted)]  # data files went too
     conn = stir.pg()

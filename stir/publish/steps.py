@@ -228,14 +228,36 @@ def rollback(conn, spec: PublishSpec) -> str:
     return fingerprint
 
 
-def prune_exports(store: Store, table: str, keep: int, current: str) -> list[str]:
-    """Delete all but the `keep` newest whole exports of `table` (never `current`); exports
-    still being written have no manifest yet and are left alone. Returns the fingerprints deleted."""
-    whole = sorted(store.manifests(exports_root(table)), key=lambda item: item[1], reverse=True)
-    fingerprints = [fingerprint_of(key) for key, _ in whole]
-    doomed = [fp for fp in fingerprints[max(keep, 1):] if fp != current]
-    for fp in doomed:
+def prune_exports(store: Store, table: str, keep: int, current: str, started: float) -> list[str]:
+    """Delete all but the `keep` newest whole exports of `table` (never `current`), and the
+    exports a crash left without a manifest that nothing has written to since `started`
+    (the run's start: an export still being written is newer). Returns the fingerprints deleted."""
+    newest: dict[str, float] = {}
+    whole: dict[str, float] = {}
+    for key, mtime in store.objects(exports_root(table)):
+        fp = fingerprint_of(key)
+        newest[fp] = max(newest.get(fp, 0.0), mtime)
+        if key == manifest_key(table, fp):
+            whole[fp] = mtime
+    by_age = sorted(whole, key=whole.get, reverse=True)
+    doomed = [fp for fp in by_age[max(keep, 1):] if fp != current]
+    abandoned = [fp for fp, mtime in newest.items() if fp not in whole and fp != current and mtime < started]
+    for fp in doomed + abandoned:
         store.delete_prefix(export_prefix(table, fp))
     if doomed:
         logger.info("{}: removed {} old export(s) from the staging store (keep_exports = {})", table, len(doomed), keep)
+    if abandoned:
+        logger.info("{}: removed {} unfinished export(s) left by an earlier crash", table, len(abandoned))
+    return doomed + abandoned
+
+
+def prune_stage(stage_dir: Path, table: str, current: str, started: float) -> list[Path]:
+    """Delete downloads of other fingerprints (whole or .tmp) from the stage directory that a
+    crashed run left there (untouched since `started`). Returns what it deleted."""
+    doomed = [path for path in (stage_dir / table).glob("*")
+              if path.is_file() and not path.name.startswith(current + ".") and path.stat().st_mtime < started]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    if doomed:
+        logger.info("{}: removed {} staged download(s) left by an earlier crash", table, len(doomed))
     return doomed

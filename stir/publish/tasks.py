@@ -22,6 +22,7 @@ from stir.serving.migrate import migrate
 from stir.settings import load_settings
 from stir.store import get_store
 from stir.tiers import model_selector
+from stir.timing import PROCESS_STARTED
 from stir.warehouse import get_warehouse
 
 
@@ -114,7 +115,9 @@ class SwapTable(_PublishStep):
         staged = self.step(StageExport).output()
         if staged.exists():
             staged.remove()
-        steps.prune_exports(get_store(), self.table, load_settings().keep_exports, self.fingerprint)
+        settings = load_settings()
+        steps.prune_exports(get_store(), self.table, settings.keep_exports, self.fingerprint, PROCESS_STARTED)
+        steps.prune_stage(Path(settings.stage_dir), self.table, self.fingerprint, PROCESS_STARTED)
 
 
 class Publish(_RunsOnce):

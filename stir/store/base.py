@@ -4,6 +4,8 @@ from __future__ import annotations
 import abc
 from pathlib import Path
 
+from stir.publish.manifest import MANIFEST
+
 
 class Store(abc.ABC):
     @abc.abstractmethod
@@ -25,8 +27,12 @@ class Store(abc.ABC):
         """A ClickHouse table function writing `fmt` to this key (file() or s3())."""
 
     @abc.abstractmethod
+    def objects(self, prefix: str) -> list[tuple[str, float]]:
+        """(key, modified time) of every object below `prefix`."""
+
     def manifests(self, prefix: str) -> list[tuple[str, float]]:
         """(key, modified time) of every export manifest below `prefix`."""
+        return [(key, mtime) for key, mtime in self.objects(prefix) if key.rsplit("/", 1)[-1] == MANIFEST]
 
     @abc.abstractmethod
     def delete_prefix(self, prefix: str) -> None:

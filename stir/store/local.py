@@ -5,7 +5,6 @@ import os
 import shutil
 from pathlib import Path
 
-from stir.publish.manifest import MANIFEST
 from stir.store.base import Store
 
 
@@ -39,9 +38,9 @@ class LocalStore(Store):
         shutil.copyfile(self.path(key), tmp)
         os.replace(tmp, dest)
 
-    def manifests(self, prefix: str) -> list[tuple[str, float]]:
+    def objects(self, prefix: str) -> list[tuple[str, float]]:
         base = self.path(prefix)
-        return [(str(p.relative_to(self.root)), p.stat().st_mtime) for p in base.rglob(MANIFEST)]
+        return [(str(p.relative_to(self.root)), p.stat().st_mtime) for p in base.rglob("*") if p.is_file()]
 
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(self.path(prefix), ignore_errors=True)

@@ -8,7 +8,6 @@ from pathlib import Path
 import boto3
 
 from stir.errors import StirError
-from stir.publish.manifest import MANIFEST
 from stir.store.base import Store
 from stir.store.local import _quote
 
@@ -47,10 +46,9 @@ class S3Store(Store):
         for page in pages:
             yield from page.get("Contents", [])
 
-    def manifests(self, prefix: str) -> list[tuple[str, float]]:
+    def objects(self, prefix: str) -> list[tuple[str, float]]:
         strip = len(self.prefix) + 1 if self.prefix else 0
-        return [(obj["Key"][strip:], obj["LastModified"].timestamp())
-                for obj in self._objects(prefix) if obj["Key"].endswith("/" + MANIFEST)]
+        return [(obj["Key"][strip:], obj["LastModified"].timestamp()) for obj in self._objects(prefix)]
 
     def delete_prefix(self, prefix: str) -> None:
         keys = [{"Key": obj["Key"]} for obj in self._objects(prefix.rstrip("/") + "/")]
