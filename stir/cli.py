@@ -188,6 +188,56 @@ def sql(query):
         click.echo(json.dumps(list(row), default=str))
 
 
+@main.group()
+def pg():
+    """The embedded PostgreSQL: start it for psql, see who uses it, stop it."""
+
+
+def _embedded_pgdata():
+    from stir.settings import load_settings
+
+    settings = load_settings()
+    if settings.postgres != "embedded":
+        raise StirError("postgres = dsn: the serving PostgreSQL is a server Stir does not manage")
+    return settings.pgdata
+
+
+@pg.command("start")
+def pg_start():
+    """Start it and keep it running after Stir exits (until `stir pg stop`)."""
+    from stir.postgres import embedded
+
+    uri = embedded.start(_embedded_pgdata())
+    click.echo(f"embedded PostgreSQL running; it keeps running until `stir pg stop`.\npsql '{uri}'")
+
+
+@pg.command("status")
+def pg_status():
+    """Whether it runs, its URI, and which Stir processes use it. Exits 3 when it is stopped."""
+    from stir.postgres import embedded
+
+    now = embedded.status(_embedded_pgdata())
+    if not now.running:
+        click.echo("embedded PostgreSQL: stopped")
+        sys.exit(3)
+    users = ", ".join(map(str, now.users)) or "none"
+    click.echo(f"embedded PostgreSQL: running (postmaster pid {now.postmaster_pid}); "
+               f"keep running: {'yes' if now.keep_running else 'no'}; Stir processes using it: {users}")
+    if now.dead:
+        click.echo(f"  killed processes still listed (forgotten at the next start): {', '.join(map(str, now.dead))}")
+    click.echo(f"psql '{now.uri}'")
+
+
+@pg.command("stop")
+@click.option("--force", is_flag=True, help="Stop it even while Stir processes use it.")
+def pg_stop(force):
+    """Stop it (refused while another Stir process uses it)."""
+    from stir.postgres import embedded
+
+    stopped = embedded.stop(_embedded_pgdata(), force=force)
+    click.echo("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+
+
 @main.command()
 def info():
     """Print the active configuration (secrets are never printed)."""

@@ -2,31 +2,13 @@
 from __future__ import annotations
 
 import os
-import warnings
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
-from loguru import logger
 
+from stir.postgres import embedded
 from stir.settings import Settings, load_settings
-
-_servers: dict = {}
-
-
-def _embedded_uri(pgdata: Path, keep_running: bool) -> str:
-    """Start (or join) the embedded PostgreSQL in `pgdata`; it stops when the last process using
-    it exits, unless `keep_running` (setting pg_keep_running)."""
-    key = str(pgdata)
-    if key not in _servers:
-        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import pgserver
-
-        pgdata.mkdir(parents=True, exist_ok=True)
-        logger.debug("starting embedded PostgreSQL in {}", pgdata)
-        _servers[key] = pgserver.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
-    return _servers[key].get_uri()
 
 
 def conninfo(settings: Settings | None = None) -> str:
@@ -34,7 +16,7 @@ def conninfo(settings: Settings | None = None) -> str:
     never log it)."""
     settings = settings or load_settings()
     if settings.postgres == "embedded":
-        return _embedded_uri(settings.pgdata, settings.pg_keep_running)
+        return embedded.uri(settings.pgdata, settings.pg_keep_running)
     return settings.pg_dsn
 
 

@@ -1,0 +1,77 @@
+"""The embedded PostgreSQL's lifecycle with real processes: a SIGKILLed Stir process cannot
+keep the server running forever, `stir pg start` keeps it running for psql across other Stir
+commands until `stir pg stop`, and stop is refused while another Stir process uses it."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg2
+
+from conftest import REPO
+
+HOLD = (
+    "import os, signal, sys, time\n"
+    "from stir.postgres import connect\n"
+    "connect().close()\n"
+    "print('connected', flush=True)\n"
+    "if sys.argv[1] == 'kill':\n"
+    "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    "time.sleep(60)\n"
+)
+
+
+def holder(stir, mode):
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, mode], cwd=REPO, env=stir.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout.readline().strip() == "connected"
+    return proc
+
+
+def handles(stir):
+    return json.loads((stir.home / "postgres" / ".handle_pids.json").read_text())
+
+
+def test_a_killed_process_does_not_keep_the_server_running(stir_home):
+    killed = holder(stir_home, "kill")
+    killed.wait(timeout=30)
+    assert killed.returncode == -signal.SIGKILL
+    status = stir_home.run("pg", "status")
+    assert "running" in status.stdout and f"killed processes still listed" in status.stdout
+    assert handles(stir_home) == [killed.pid]
+    stir_home.run("migrate")  # joins the server, forgets the dead pid, and is its last user
+    assert handles(stir_home) == []
+    stopped = stir_home.run("pg", "status", check=False)
+    assert stopped.returncode == 3 and "stopped" in stopped.stdout
+
+
+def test_pg_start_keeps_it_running_for_psql_until_pg_stop(stir_home):
+    uri = stir_home.run("pg", "start").stdout.split("psql '")[1].rstrip("'\n")
+    session = psycopg2.connect(uri)
+    stir_home.run("migrate")
+    stir_home.run("show", "leaderboard")  # a plain command used to stop it under the open session
+    with session.cursor() as cur:
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    session.close()
+    assert "keep running: yes" in stir_home.run("pg", "status").stdout
+    assert "stopped" in stir_home.run("pg", "stop").stdout
+    assert stir_home.run("pg", "status", check=False).returncode == 3
+
+
+def test_stop_is_refused_while_another_stir_process_uses_it(stir_home):
+    user = holder(stir_home, "hold")
+    try:
+        refused = stir_home.run("pg", "stop", check=False)
+        assert refused.returncode == 1
+        assert f"in use by Stir process(es) {user.pid}" in refused.stderr
+        assert stir_home.run("pg", "status").returncode == 0
+    finally:
+        user.kill()
+        user.wait()
+    time.sleep(0.2)
+    stir_home.run("pg", "stop")
+    assert stir_home.run("pg", "status", check=False).returncode == 3
