@@ -10,6 +10,7 @@ import click
 from stir import __version__, log
 from stir.errors import StirError
 from stir.publish.specs import SPECS
+from stir.tiers import TIERS
 
 
 def _fail(exc: Exception) -> None:
@@ -101,24 +102,21 @@ def seed(profiles, months, seed_, end, out, no_ingest):
 
 
 @main.command("run-tier")
-@click.argument("tier")
-@click.option("--end", default=None, help="End of the interval to run, 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now).")
+@click.argument("tier", type=click.Choice(TIERS))
+@click.option("--end", default=None, help="T, the end of the intervals to run: 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now).")
+@click.option("--restate", is_flag=True, help="Run the tier's model intervals up to --end again (data changed in them).")
 @click.option("--central-scheduler/--local-scheduler", default=None, help="Use luigid (default from luigi.cfg).")
-def run_tier_command(tier, end, central_scheduler):
+def run_tier_command(tier, end, restate, central_scheduler):
     """Run one frequency tier once: its models, then its publishes."""
     from stir.run import run_tier
     from stir.timing import resolve_end
 
-    try:
-        result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler)
-    except StirError as exc:
-        _fail(exc)
+    result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler, restate=restate)
+    line = result.last_line()
     if not result.ok:
-        _fail(StirError(f"tier {tier} failed; see the summary above"))
-    from stir.tiers import publishes
-
-    hints = "; ".join(f"stir show {spec.table}" for spec in publishes(tier))
-    click.echo(f"tier {tier}: done." + (f" Inspect with: {hints}" if hints else ""))
+        _fail(StirError(line))
+    hints = "; ".join(f"stir show {table}" for table in result.published)
+    click.echo(line + (f". Inspect with: {hints}" if hints else ""))
 
 
 @main.command()

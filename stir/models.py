@@ -5,6 +5,7 @@ from loguru import logger
 
 from stir.errors import StirError
 from stir.settings import Settings, load_settings
+from stir.timing import MODEL_START
 
 
 def context(settings: Settings | None = None):
@@ -19,9 +20,28 @@ def context(settings: Settings | None = None):
     return Context(paths=str(settings.sqlmesh_project), config=build_config(settings))
 
 
-def run_models(selector: str, end: str | None = None, settings: Settings | None = None) -> None:
+def restate(ctx, selector: str, end: str) -> list[str]:
+    """Forget what prod computed for the selected models from the models' start up to `end`,
+    so the run that follows computes those intervals again (for data that changed inside
+    intervals already run). Returns the models restated."""
+    from sqlmesh.utils.date import to_timestamp
+
+    env = ctx.state_reader.get_environment("prod")
+    if env is None:
+        return []
+    selected = ctx._new_selector().expand_model_selections([selector])
+    snapshots = [s for s in env.snapshots if s.name in selected]
+    interval = (to_timestamp(MODEL_START), to_timestamp(end))
+    ctx.state_sync.remove_intervals([(s, interval) for s in snapshots], remove_shared_versions=True)
+    names = sorted(s.name for s in snapshots)
+    logger.info("sqlmesh: restating {} model(s) up to {}: their intervals run again", len(names), end)
+    return names
+
+
+def run_models(selector: str, end: str, restate_intervals: bool = False, settings: Settings | None = None) -> bool:
     """Apply the project's changes to prod (when auto_plan is on, the embedded default), then
-    run the selected models' due intervals up to `end` (default: now)."""
+    run the selected models' due intervals up to `end`; with `restate_intervals`, every
+    interval up to `end` is computed again. Returns whether any model interval ran."""
     settings = settings or load_settings()
     ctx = context(settings)
     if settings.auto_plan and ctx.plan_builder("prod").build().has_changes:
@@ -29,7 +49,10 @@ def run_models(selector: str, end: str | None = None, settings: Settings | None 
         # missing interval up to `end`, so T is the same whether or not the plan changed.
         logger.info("sqlmesh: the project differs from prod; applying it (auto_plan), the run computes it")
         ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True)
-    logger.info("sqlmesh: running {} up to {}", selector, end or "now")
+    if restate_intervals:
+        restate(ctx, selector, end)
+    logger.info("sqlmesh: running {} up to {}", selector, end)
     status = ctx.run("prod", end=end, select_models=[selector])
     if status.is_failure:
         raise StirError(f"sqlmesh run of {selector} failed; see the SQLMesh output above")
+    return not status.is_nothing_to_do

@@ -4,28 +4,60 @@ in luigi.cfg say where it is."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import luigi
+from luigi.execution_summary import _summary_dict
 from loguru import logger
 
-from stir.publish.tasks import Publish, RunModels
+from stir.publish.tasks import Publish, RunModels, SwapTable
+from stir.run_record import read_models
 from stir.settings import load_settings
 from stir.tiers import check_tier, publishes
 
 
 @dataclass
 class TierResult:
+    tier: str
+    end: str
     ok: bool
+    models: dict | None = None          # {'ran', 'restated'} once the model step finished
+    published: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def last_line(self) -> str:
+        """What the run did, in one line: a run that did nothing says so."""
+        head = f"tier {self.tier} (T = {self.end} UTC)"
+        if not self.ok:
+            return f"{head}: failed; see the summary above"
+        if self.models is None:
+            models = "models not run"
+        elif self.models["restated"]:
+            models = "models restated and run"
+        elif self.models["ran"]:
+            models = "models ran"
+        else:
+            models = "no model interval was due (--restate runs them again)"
+        if not self.published and (self.models is None or not self.models["ran"]):
+            tables = ", ".join(self.unchanged)
+            return f"{head}: nothing to do: {models}" + (f"; already live: {tables}" if tables else "")
+        parts = [models]
+        if self.published:
+            parts.append("published " + ", ".join(self.published))
+        if self.unchanged:
+            parts.append("unchanged " + ", ".join(self.unchanged))
+        return f"{head}: done: " + "; ".join(parts)
 
 
-def tier_tasks(tier: str, end: str | None = None) -> list[luigi.Task]:
-    tasks: list[luigi.Task] = [RunModels(tier=tier, end=end)]
-    tasks += [Publish(table=spec.table, tier=tier, end=end) for spec in publishes(tier)]
+def tier_tasks(tier: str, end: str, restate: bool = False) -> list[luigi.Task]:
+    tasks: list[luigi.Task] = [RunModels(tier=tier, end=end, restate=restate)]
+    tasks += [Publish(table=spec.table, tier=tier, end=end, restate=restate) for spec in publishes(tier)]
     return tasks
 
 
-def run_tier(tier: str, end: str | None = None, central_scheduler: bool | None = None) -> TierResult:
+def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate: bool = False) -> TierResult:
+    """Run `tier` once with T = `end` (resolved by the caller: every task of the run, and of
+    every luigid worker, carries the same end)."""
     check_tier(tier)
     settings = load_settings()
     if central_scheduler is None:
@@ -35,12 +67,18 @@ def run_tier(tier: str, end: str | None = None, central_scheduler: bool | None =
     # SQLMesh attaches a handler to the root logger; Luigi has its own, so print its lines once.
     logging.getLogger("luigi-interface").propagate = False
     tables = [spec.table for spec in publishes(tier)]
-    logger.info("tier {}: models tag:{}, publishing {}", tier, tier, ", ".join(tables) or "nothing")
+    logger.info("tier {}: T = {} UTC; models tag:{}{}, publishing {}", tier, end, tier,
+                " (restated)" if restate else "", ", ".join(tables) or "nothing")
     result = luigi.build(
-        tier_tasks(tier, end),
+        tier_tasks(tier, end, restate),
         local_scheduler=not central_scheduler,
         workers=workers,
         detailed_summary=True,
     )
     ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY)
-    return TierResult(ok=ok)
+    swapped = {task.table for task in _summary_dict(result.worker)["completed"] if isinstance(task, SwapTable)}
+    return TierResult(
+        tier=tier, end=end, ok=ok, models=read_models(tier, end),
+        published=[t for t in tables if t in swapped],
+        unchanged=[t for t in tables if t not in swapped] if ok else [],
+    )

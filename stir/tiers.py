@@ -5,7 +5,19 @@ from __future__ import annotations
 from stir.errors import StirError
 from stir.publish.specs import SPECS, PublishSpec
 
-TIERS = ("5min", "15min", "30min", "2h", "5h", "daily", "weekly")
+# Each tier's cadence, as the cron of its SQLMesh models (UTC): a model is due once per
+# interval of its tier, so a `15min` model computes a new interval every 15 minutes and a
+# `daily` one once a day. Models of the daily tier use the project default (@daily).
+TIER_CRON = {
+    "5min": "*/5 * * * *",
+    "15min": "*/15 * * * *",
+    "30min": "*/30 * * * *",
+    "2h": "0 */2 * * *",
+    "5h": "0 */5 * * *",
+    "daily": "@daily",
+    "weekly": "@weekly",
+}
+TIERS = tuple(TIER_CRON)
 
 
 def check_tier(tier: str) -> str:

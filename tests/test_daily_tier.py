@@ -50,7 +50,7 @@ def seeded(tmp_path_factory):
 
 def test_first_run_publishes_the_mart(seeded):
     stir, first = seeded
-    assert "tier daily: done" in first.stdout
+    assert "tier daily (T = 2026-10-02 00:00:00 UTC): done: models ran; published leaderboard" in first.stdout
     conn = stir.pg()
     mart_rows = stir.sql("SELECT count() FROM stir_marts.mart_leaderboard")[0][0]
     assert mart_rows > 300
@@ -204,6 +204,31 @@ def test_nul_in_a_raw_handle_is_removed_on_export_and_logged(seeded, tmp_path):
     handles = {h for (h,) in _rows(conn, f"SELECT handle FROM leaderboard WHERE platform_id = '{profile}'")}
     conn.close()
     assert handles == {"creatorx"}
+
+
+def test_restate_publishes_data_that_arrived_after_the_run(seeded, tmp_path):
+    """Data ingested after a tier ran, in intervals already computed: a plain run with the same
+    end has nothing due and says so in its last line; --restate computes them again."""
+    stir, _ = seeded
+    conn = stir.pg()
+    profile, followers = _rows(conn, "SELECT platform_id, followers FROM leaderboard WHERE platform = 'INSTAGRAM' "
+                                     "AND month = '2026-09-01' AND followers IS NOT NULL ORDER BY platform_id LIMIT 1")[0]
+    write_jsonl(tmp_path, "_e.profile_log_events", [{
+        "event_id": "11111111-2222-4333-8444-777777777777", "platform": "INSTAGRAM", "profile_id": profile,
+        "metrics": f'{{"followers": {followers + 5000}}}', "insert_timestamp": "2026-09-30 23:59:59"}])
+    stir.run("ingest", str(tmp_path))
+    before = len(publishes(conn))
+    idle = stir.run_tier("daily", "--end", "2026-10-05")
+    assert idle.stdout.strip().splitlines()[-1] == (
+        "tier daily (T = 2026-10-05 00:00:00 UTC): nothing to do: no model interval was due "
+        "(--restate runs them again); already live: leaderboard")
+    assert len(publishes(conn)) == before
+    restated = stir.run_tier("daily", "--end", "2026-10-05", "--restate")
+    assert "models restated and run; published leaderboard" in restated.stdout
+    assert len(publishes(conn)) == before + 1
+    assert scalar(conn, f"SELECT followers FROM leaderboard WHERE platform_id = '{profile}' "
+                        "AND month = '2026-09-01'") == followers + 5000
+    conn.close()
 
 
 def _rows(conn, query):

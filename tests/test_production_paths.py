@@ -120,7 +120,7 @@ def test_run_through_luigid(tmp_path):
         stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
         stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
         proc = stir.run_tier("daily", "--end", "2026-09-02")
-        assert "tier daily: done" in proc.stdout
+        assert "tier daily (T = 2026-09-02 00:00:00 UTC): done: models ran; published leaderboard" in proc.stdout
         import json
 
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/task_list?data=" +

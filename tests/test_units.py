@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 
+from conftest import REPO
 from stir.errors import ConfigError
 from stir.ingest.values import converter
 from stir.seed import generate
@@ -110,3 +111,22 @@ def test_seed_is_shaped_like_the_real_crawl(tmp_path):
             months[event["profile_id"]].add(event["insert_timestamp"][:7])
     assert Counter(len(m) for m in months.values())[3] > 0     # profiles with a missing month
     assert all(a["updated_at"] < "2026-06-01" for a in accounts)
+
+
+def test_every_model_runs_at_its_tiers_cadence():
+    """A model's cron is its tier's (a 15min model is due every 15 minutes): SQLMesh only
+    computes an interval once it is due, so a mismatch makes a tier skip new data."""
+    import re
+
+    from stir.tiers import TIER_CRON
+
+    models = sorted((REPO / "sqlmesh_project" / "models").rglob("*.sql"))
+    assert models
+    for path in models:
+        text = path.read_text()
+        tags = re.search(r"^\s*tags\s*\(([^)]*)\)", text, re.M)
+        assert tags, f"{path.name}: no tier tag"
+        tiers = [t.strip() for t in tags.group(1).split(",") if t.strip() in TIER_CRON]
+        assert len(tiers) == 1, f"{path.name}: tagged with {tiers}, expected exactly one tier"
+        cron = re.search(r"^\s*cron\s+'([^']+)'", text, re.M)
+        assert (cron.group(1) if cron else "@daily") == TIER_CRON[tiers[0]], path.name

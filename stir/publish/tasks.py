@@ -18,6 +18,7 @@ from stir.publish import steps
 from stir.publish.manifest import manifest_key
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
+from stir.run_record import record_models
 from stir.serving.migrate import migrate
 from stir.settings import load_settings
 from stir.store import get_store
@@ -36,14 +37,17 @@ class _RunsOnce(luigi.Task):
 
 
 class RunModels(_RunsOnce):
-    """Runs the SQLMesh models tagged with `tier` up to `end`. Outputs: the refreshed marts
-    (SQLMesh's interval state records what ran, so nothing durable is written here)."""
+    """Runs the SQLMesh models tagged with `tier` whose intervals are due up to `end` (all of
+    them again with `restate`). Outputs: the refreshed marts (SQLMesh's interval state
+    records what ran) and, for the run's report, whether any interval ran."""
 
     tier = luigi.Parameter()
-    end = luigi.OptionalParameter(default=None)
+    end = luigi.Parameter()
+    restate = luigi.BoolParameter(default=False)
 
     def run(self):
-        run_models(model_selector(self.tier), end=self.end)
+        ran = run_models(model_selector(self.tier), end=self.end, restate_intervals=self.restate)
+        record_models(self.tier, self.end, ran=ran, restated=self.restate)
         self._done = True
 
 
@@ -126,10 +130,11 @@ class Publish(_RunsOnce):
 
     table = luigi.Parameter()
     tier = luigi.Parameter()
-    end = luigi.OptionalParameter(default=None)
+    end = luigi.Parameter()
+    restate = luigi.BoolParameter(default=False)
 
     def requires(self):
-        return RunModels(tier=self.tier, end=self.end)
+        return RunModels(tier=self.tier, end=self.end, restate=self.restate)
 
     def run(self):
         with connected() as conn:
