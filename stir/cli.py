@@ -10,19 +10,13 @@ import click
 from stir import __version__, log
 from stir.errors import StirError
 from stir.publish.specs import SPECS
+from stir.formatting import FORMATS
 from stir.tiers import TIERS
 
 
 def _fail(exc: Exception) -> None:
     click.echo(click.style("error: ", fg="red", bold=True) + log.mask(str(exc)), err=True)
     sys.exit(1)
-
-
-def _spec(table: str):
-    """The publish spec of a serving table, or a clear error listing the ones there are."""
-    if table not in SPECS:
-        _fail(StirError(f"unknown serving table {table!r}; the serving tables are: {', '.join(SPECS)}"))
-    return SPECS[table]
 
 
 class _Stir(click.Group):
@@ -65,11 +59,7 @@ def ingest(directory, force):
     from stir.ingest import ingest_dir
     from stir.warehouse import get_warehouse
 
-    try:
-        loaded = ingest_dir(get_warehouse(), directory, force=force)
-    except StirError as exc:
-        _fail(exc)
-    click.echo(_ingest_summary(loaded))
+    click.echo(_ingest_summary(ingest_dir(get_warehouse(), directory, force=force)))
 
 
 @main.command()
@@ -95,10 +85,7 @@ def seed(profiles, months, seed_, end, out, no_ingest):
     counts = generate(out, profiles, months, seed_, end_day)
     click.echo(f"wrote {sum(counts.values()):,} rows in {len(counts)} files to {out} (months before {end_day})")
     if not no_ingest:
-        try:
-            click.echo(_ingest_summary(ingest_dir(get_warehouse(), out)))
-        except StirError as exc:
-            _fail(exc)
+        click.echo(_ingest_summary(ingest_dir(get_warehouse(), out)))
 
 
 @main.command("run-tier")
@@ -106,10 +93,16 @@ def seed(profiles, months, seed_, end, out, no_ingest):
 @click.option("--end", default=None, help="T, the end of the intervals to run: 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now).")
 @click.option("--restate", is_flag=True, help="Run the tier's model intervals up to --end again (data changed in them).")
 @click.option("--central-scheduler/--local-scheduler", default=None, help="Use luigid (default from luigi.cfg).")
-def run_tier_command(tier, end, restate, central_scheduler):
+@click.option("--verbose", "-v", is_flag=True, help="Also print Luigi's scheduler lines and summary, and SQLMesh's log.")
+def run_tier_command(tier, end, restate, central_scheduler, verbose):
     """Run one frequency tier once: its models, then its publishes."""
+    import os
+
     from stir.run import run_tier
     from stir.timing import resolve_end
+
+    if verbose:
+        os.environ["STIR_VERBOSE"] = "1"  # Luigi's worker processes read it too
 
     result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler, restate=restate)
     line = result.last_line()
@@ -131,59 +124,57 @@ def migrate():
 
 
 @main.command()
-@click.argument("table")
+@click.argument("table", type=click.Choice(list(SPECS)))
 def rollback(table):
     """Put TABLE's backup (kept by the last publish) live again, in one transaction."""
     from stir.postgres import connected
     from stir.publish.steps import rollback as roll_back
 
-    spec = _spec(table)
-    try:
-        with connected() as conn:
-            fingerprint = roll_back(conn, spec)
-    except StirError as exc:
-        _fail(exc)
+    with connected() as conn:
+        fingerprint = roll_back(conn, SPECS[table])
     click.echo(f"{table}: live again with fingerprint {fingerprint}. The next tier run republishes the mart "
                "if it differs: fix the cause first.")
 
 
 @main.command()
-@click.argument("table", default="leaderboard")
-@click.option("--limit", default=10, show_default=True)
+@click.argument("table", type=click.Choice(list(SPECS)), default="leaderboard")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=0))
 def show(table, limit):
     """Show a serving table: row count, last publish and its top rows."""
+    from stir.formatting import render
     from stir.postgres import connected, conninfo
     from stir.show import show_table
 
-    _spec(table)
     with connected() as conn:
-        info = show_table(conn, table, limit)
+        info = show_table(conn, SPECS[table], limit)
     last = info["last_publish"]
-    when = f"{last[2]:%Y-%m-%d %H:%M:%S} UTC, {last[1]:,} rows, fingerprint {last[0]}" if last else "never"
+    if last:
+        when = f"{last[2]:%Y-%m-%d %H:%M:%S} UTC, {last[1]:,} rows, fingerprint {last[0]}"
+    else:
+        when = f"never (run bin/run_tier {' or '.join(SPECS[table].tiers)})"
     click.echo(f"{table}: {info['rows']:,} rows; last publish: {when}")
-    widths = [max(len(str(c)), *(len(str(r[i])) for r in info["top"])) if info["top"] else len(c) for i, c in enumerate(info["columns"])]
-    click.echo("  ".join(str(c).ljust(w) for c, w in zip(info["columns"], widths)))
-    for row in info["top"]:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+    if info["top"]:
+        click.echo(render(info["columns"], info["top"]))
     click.echo(f"(PostgreSQL: {log.mask(conninfo())})")
 
 
 @main.command()
 @click.argument("query")
-def sql(query):
-    """Run one ClickHouse query against the warehouse and print its rows as JSON lines."""
-    import json
-
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table: aligned columns (NULL as NULL); csv: with a header; json: one object per row.")
+def sql(query, fmt):
+    """Run one ClickHouse query against the warehouse and print its rows with column names."""
+    from stir.formatting import render
     from stir.warehouse import get_warehouse
 
     try:
-        rows = get_warehouse().query(query)
-    except StirError as exc:
-        _fail(exc)
+        columns, rows = get_warehouse().query_with_columns(query)
+    except StirError:
+        raise
     except Exception as exc:  # the engine's own message says what is wrong with the query
-        _fail(StirError(f"query failed: {exc}"))
-    for row in rows:
-        click.echo(json.dumps(list(row), default=str))
+        raise StirError(f"query failed: {exc}") from None
+    if columns:
+        click.echo(render(columns, rows, fmt))
 
 
 @main.group()

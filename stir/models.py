@@ -1,6 +1,9 @@
 """Runs Stir's SQLMesh project in this process (so it shares the embedded warehouse)."""
 from __future__ import annotations
 
+import logging
+import sys
+
 from loguru import logger
 
 from stir.errors import StirError
@@ -8,15 +11,42 @@ from stir.settings import Settings, load_settings
 from stir.timing import MODEL_START
 
 
+# Stir applies model changes with skip_backfill on purpose (the run that follows computes
+# every missing interval up to T), so SQLMesh's warning about it says nothing to a user.
+_EXPECTED_WARNINGS = ("Skipping the backfill stage",)
+
+
+def _console(verbose: bool):
+    from rich.console import Console as RichConsole
+    from sqlmesh.core.console import create_console
+    from sqlmesh.utils import rich as srich
+
+    # Under cron or into a log file there is no terminal width: rich would wrap every
+    # model's line at 80 columns.
+    width = None if sys.stdout.isatty() else 120
+    # (Without a terminal SQLMesh picks its MarkdownConsole, which takes `width` itself.)
+    console = create_console(console=RichConsole(theme=srich.theme, width=width), width=width)
+    if not verbose:
+        logging.getLogger("sqlmesh").setLevel(logging.ERROR)  # the console shows what matters, once
+        warn = console.log_warning
+
+        def log_warning(short_message, long_message=None, *args, **kwargs):
+            if not short_message.lstrip().startswith(_EXPECTED_WARNINGS):
+                warn(short_message, long_message, *args, **kwargs)
+
+        console.log_warning = log_warning
+    return console
+
+
 def context(settings: Settings | None = None):
     from sqlmesh import Context
-    from sqlmesh.core.console import create_console, set_console
+    from sqlmesh.core.console import set_console
 
     from stir.sqlmesh_config import build_config
 
     settings = settings or load_settings()
     # SQLMesh's Python API is silent by default; its console shows progress and failures.
-    set_console(create_console())
+    set_console(_console(settings.verbose))
     return Context(paths=str(settings.sqlmesh_project), config=build_config(settings))
 
 
@@ -44,7 +74,8 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
     interval up to `end` is computed again. Returns whether any model interval ran."""
     settings = settings or load_settings()
     ctx = context(settings)
-    if settings.auto_plan and ctx.plan_builder("prod").build().has_changes:
+    # The model tests run once, in the plan itself, not also in this check for changes.
+    if settings.auto_plan and ctx.plan_builder("prod", skip_tests=True).build().has_changes:
         # Apply model changes without computing anything: the run below evaluates every
         # missing interval up to `end`, so T is the same whether or not the plan changed.
         logger.info("sqlmesh: the project differs from prod; applying it (auto_plan), the run computes it")

@@ -3,13 +3,13 @@
 in luigi.cfg say where it is."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 import luigi
 from luigi.execution_summary import _summary_dict
 from loguru import logger
 
+from stir.progress import label, luigi_logging
 from stir.publish.tasks import Publish, RunModels, SwapTable
 from stir.run_record import read_models
 from stir.settings import load_settings
@@ -24,12 +24,14 @@ class TierResult:
     models: dict | None = None          # {'ran', 'restated'} once the model step finished
     published: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # the steps that failed
 
     def last_line(self) -> str:
         """What the run did, in one line: a run that did nothing says so."""
         head = f"tier {self.tier} (T = {self.end} UTC)"
         if not self.ok:
-            return f"{head}: failed; see the summary above"
+            failed = ", ".join(self.failed) or "see the output above"
+            return f"{head}: failed: {failed}"
         if self.models is None:
             models = "models not run"
         elif self.models["restated"]:
@@ -64,8 +66,7 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
         central_scheduler = settings.central_scheduler
     # chDB is in-process: one worker, so every task shares this process's warehouse.
     workers = 1 if settings.warehouse == "chdb" else settings.workers
-    # SQLMesh attaches a handler to the root logger; Luigi has its own, so print its lines once.
-    logging.getLogger("luigi-interface").propagate = False
+    logging_args = luigi_logging(settings.verbose)
     tables = [spec.table for spec in publishes(tier)]
     logger.info("tier {}: T = {} UTC; models tag:{}{}, publishing {}", tier, end, tier,
                 " (restated)" if restate else "", ", ".join(tables) or "nothing")
@@ -74,11 +75,14 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
         local_scheduler=not central_scheduler,
         workers=workers,
         detailed_summary=True,
+        **logging_args,
     )
     ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY)
-    swapped = {task.table for task in _summary_dict(result.worker)["completed"] if isinstance(task, SwapTable)}
+    summary = _summary_dict(result.worker)
+    swapped = {task.table for task in summary["completed"] if isinstance(task, SwapTable)}
     return TierResult(
         tier=tier, end=end, ok=ok, models=read_models(tier, end),
         published=[t for t in tables if t in swapped],
         unchanged=[t for t in tables if t not in swapped] if ok else [],
+        failed=sorted(label(task) for task in summary["failed"]),
     )

@@ -53,6 +53,7 @@ class Settings:
     keep_exports: int = 5
     central_scheduler: bool = False
     auto_plan: bool = True
+    verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
     sqlmesh_project: Path | None = None
 
     # Secrets: read from the environment on use, never stored in a file or printed.

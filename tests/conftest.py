@@ -77,8 +77,8 @@ class Stir:
         return proc
 
     def sql(self, query: str) -> list[list]:
-        out = self.run("sql", query).stdout
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        out = self.run("sql", "--format", "json", query).stdout
+        return [list(json.loads(line).values()) for line in out.splitlines() if line.strip()]
 
     def pg(self):
         """A psycopg2 connection to this home's embedded PostgreSQL (started if needed)."""

@@ -34,3 +34,49 @@ def test_bad_configuration_and_arguments_are_one_line(args, env, message):
 
 def test_version():
     assert invoke(["--version"]).output.strip() == f"stir, version {__version__}"
+
+
+def test_help_lists_tiers_and_log_levels():
+    assert "{5min|15min|30min|2h|5h|daily|weekly}" in invoke(["run-tier", "--help"]).output
+    assert "--log-level [debug|info|warning|error]" in invoke(["--help"]).output
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("table", "n  name\n1  a\n2  NULL"),
+    ("csv", "n,name\n1,a\n2,"),
+    ("json", '{"n": 1, "name": "a"}\n{"n": 2, "name": null}'),
+])
+def test_sql_prints_column_names_in_each_format(warehouse, fmt, expected):
+    query = "SELECT number + 1 AS n, if(number = 0, 'a', NULL) AS name FROM numbers(2) ORDER BY n"
+    result = invoke(["sql", "--format", fmt, query])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == expected
+
+
+def test_sql_error_is_one_line(warehouse):
+    result = invoke(["sql", "SELECT nope FROM nowhere"])
+    assert result.exit_code == 1 and result.output.startswith("error: query failed:")
+
+
+def test_show_any_serving_table_by_its_key_with_nulls(pg):
+    from stir.formatting import render
+    from stir.publish.specs import PublishSpec
+    from stir.show import show_table
+
+    with pg.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS public.show_probe;"
+                    "CREATE TABLE public.show_probe (id bigint PRIMARY KEY, handle text);"
+                    "INSERT INTO public.show_probe VALUES (2, NULL), (1, 'a');")
+    pg.commit()
+    spec = PublishSpec(table="show_probe", mart="m.m", ddl="unused.sql", tiers=("2h",))
+    info = show_table(pg, spec, limit=5)
+    assert info["rows"] == 2 and info["last_publish"] is None
+    assert render(info["columns"], info["top"]) == "id  handle\n1   a\n2   NULL"
+
+
+def test_show_before_the_first_publish_says_so(stir_home):
+    proc = stir_home.run("show", "leaderboard", check=False)
+    assert proc.returncode == 1
+    assert "error: leaderboard has not been published yet: there is no table public.leaderboard " \
+           "(run bin/run_tier daily)" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -123,5 +123,28 @@ def test_rollback_without_backup_is_refused(pg):
     with pg.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS stir_backup.leaderboard")
     pg.commit()
-    with pytest.raises(PublishError, match=r"there is no stir_backup.leaderboard to roll back to"):
+    with pytest.raises(PublishError, match=r"there is no earlier version to roll back to: no backup of the live table"):
         steps.rollback(pg, SPEC)
+
+
+def test_first_publish_keeps_no_backup_of_the_empty_table_and_rollback_says_so(pg, tmp_path, caplog_loguru):
+    with pg.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS public.leaderboard; DROP TABLE IF EXISTS stir_backup.leaderboard")
+    pg.commit()
+    migrate(pg)  # the empty placeholder the API can read before the first publish
+    with pytest.raises(PublishError, match=r"nothing to roll back: the table has not been published yet"):
+        steps.rollback(pg, SPEC)
+    data = export_file(tmp_path / "first.csv.gz", [HEADER, '7,"2026-02-01 00:00:00","IA","INSTAGRAM","p7",7,"{}",true'])
+    steps.load_shadow(pg, SPEC, manifest("first", 1), data)
+    steps.swap(pg, SPEC, manifest("first", 1))
+    assert live_rows(pg) == [(7, 7)]
+    assert not steps.has_marker(pg, "stir_backup", "leaderboard", "first")
+    with pg.cursor() as cur:
+        cur.execute("SELECT to_regclass('stir_backup.leaderboard')")
+        assert cur.fetchone()[0] is None
+    pg.rollback()
+    assert any("first publish, no earlier version" in m for m in caplog_loguru)
+    assert not any("previous table kept" in m for m in caplog_loguru)
+    with pytest.raises(PublishError, match=r"no earlier version to roll back to: no backup of the live table \(fingerprint first\) is kept, as after a first publish"):
+        steps.rollback(pg, SPEC)
+    assert live_rows(pg) == [(7, 7)]

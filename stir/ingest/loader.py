@@ -151,7 +151,7 @@ def ingest_file(wh: Warehouse, path: Path, force: bool = False) -> Loaded:
         for batch in batched(_rows(path, table, columns), BATCH_ROWS):
             wh.insert(f"stir_ingest.{staging}", [name for name, _ in columns], batch)
             count += len(batch)
-            if count % PROGRESS_ROWS < BATCH_ROWS:
+            if count >= PROGRESS_ROWS and count % PROGRESS_ROWS < BATCH_ROWS:
                 logger.info("  {}: {:,} rows checked and staged ...", path.name, count)
         wh.script(render_sql("stir.ingest.sql", "attach_staging.sql", table=table, staging=staging))
         # Right after the attach: a kill between the two statements is the one window in which

@@ -20,7 +20,7 @@ from loguru import logger
 from stir.errors import PublishError
 from stir.publish.manifest import Manifest, data_key, export_prefix, exports_root, fingerprint_of, manifest_key
 from stir.publish.specs import PublishSpec
-from stir.serving.migrate import create_table
+from stir.serving.migrate import create_table, table_exists
 from stir.sqlfiles import ident, read_sql, render_fragment, render_sql
 from stir.store.base import Store
 from stir.warehouse.base import Warehouse
@@ -202,12 +202,23 @@ def swap(conn, spec: PublishSpec, manifest: Manifest) -> None:
                 f"{spec.table}: stir_shadow.{table} holds {marker or 'nothing'}, not fingerprint "
                 f"{manifest.fingerprint}; another run replaced it, run the tier again"
             )
+        first = _is_placeholder(cur, table)
         cur.execute(
-            render_sql("stir.serving.sql", "swap.sql", table=table),
+            render_sql("stir.serving.sql", "first_swap.sql" if first else "swap.sql", table=table),
             {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart},
         )
-    logger.info("{}: published {:,} rows (fingerprint {}); previous table kept as stir_backup.{}",
-                spec.table, manifest.rows, manifest.fingerprint, table)
+    kept = "first publish, no earlier version" if first else f"previous table kept as stir_backup.{table}"
+    logger.info("{}: published {:,} rows (fingerprint {}); {}", spec.table, manifest.rows, manifest.fingerprint, kept)
+
+
+def _is_placeholder(cur, table: str) -> bool:
+    """Whether the live table is the empty one `stir migrate` made before any publish (or absent)."""
+    if table_marker(cur, "public", table) is not None:
+        return False
+    if not table_exists(cur, "public", table):
+        return True
+    cur.execute(render_sql("stir.serving.sql", "has_rows.sql", table=table))
+    return not cur.fetchone()[0]
 
 
 def rollback(conn, spec: PublishSpec) -> str:
@@ -217,9 +228,13 @@ def rollback(conn, spec: PublishSpec) -> str:
     table = ident(spec.table)
     with transaction(conn, f"{spec.table}: rollback failed; nothing changed.") as cur:
         restored = table_marker(cur, "stir_backup", table)
+        live = table_marker(cur, "public", table)
+        if restored is None and live is not None:
+            raise PublishError(f"{spec.table}: there is no earlier version to roll back to: no backup of the live "
+                               f"table (fingerprint {live.removeprefix(MARKER_PREFIX)}) is kept, as after a first publish")
         if restored is None:
-            raise PublishError(f"{spec.table}: there is no stir_backup.{table} to roll back to")
-        if table_marker(cur, "public", table) is None:
+            raise PublishError(f"{spec.table}: nothing to roll back: the table has not been published yet")
+        if live is None:
             raise PublishError(f"{spec.table}: there is no live table to roll back")
         fingerprint = restored.removeprefix(MARKER_PREFIX)
         cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),

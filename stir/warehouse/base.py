@@ -24,6 +24,10 @@ class Warehouse(abc.ABC):
         """Run one SELECT and return its rows."""
 
     @abc.abstractmethod
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Run one SELECT and return its column names and rows."""
+
+    @abc.abstractmethod
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         """Insert Python values (str, int, float, datetime, date, UUID, list, None) into a table."""
 

@@ -40,6 +40,10 @@ class EmbeddedWarehouse(Warehouse):
     def query(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self.client.query(sql).result_rows]
 
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple]]:
+        result = self.client.query(sql)
+        return list(result.column_names), [tuple(r) for r in result.result_rows]
+
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         if rows:
             self.client.insert(table, rows, column_names=list(columns))

@@ -28,6 +28,10 @@ class ServerWarehouse(Warehouse):
     def query(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self._client.execute(sql)]
 
+    def query_with_columns(self, sql: str) -> tuple[list[str], list[tuple]]:
+        rows, types = self._client.execute(sql, with_column_types=True)
+        return [name for name, _ in types], [tuple(r) for r in rows]
+
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         if rows:
             self._client.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(rows))
