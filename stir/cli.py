@@ -106,7 +106,7 @@ def run_tier_command(tier, end, restate, central_scheduler, verbose):
 
     result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler, restate=restate)
     line = result.last_line()
-    if not result.ok:
+    if not result.exit_ok:
         _fail(StirError(line))
     hints = "; ".join(f"stir show {table}" for table in result.published)
     click.echo(line + (f". Inspect with: {hints}" if hints else ""))

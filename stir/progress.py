@@ -16,9 +16,9 @@ def label(task: luigi.Task) -> str:
     """'leaderboard: ExportMart (fingerprint ...)', 'models tag:daily' ..."""
     params = task.param_kwargs
     if "fingerprint" in params:
-        return f"{params['table']}: {task.get_task_family()} (fingerprint {params['fingerprint']})"
+        return f"{params['table']}: {type(task).__name__} (fingerprint {params['fingerprint']})"
     if "table" in params:
-        return f"{params['table']}: {task.get_task_family()}"
+        return f"{params['table']}: {type(task).__name__}"
     if "tier" in params:
         return f"models tag:{params['tier']}"
     return str(task)
@@ -35,7 +35,7 @@ def _step_started(task: luigi.Task) -> None:
 @luigi.Task.event_handler(luigi.Event.SUCCESS)
 def _step_done(task: luigi.Task) -> None:
     seconds = time.monotonic() - _started.pop(task.task_id, time.monotonic())
-    if task.get_task_family() != "Publish":  # it only sequences the steps, which say what they did
+    if type(task).__name__ != "Publish":  # it only sequences the steps, which say what they did
         logger.info("{}: done in {:.1f}s", label(task), seconds)
 
 

@@ -25,10 +25,19 @@ class TierResult:
     published: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # the steps that failed
+    overlap: list[str] = field(default_factory=list)  # steps another run (same tier and T) was running
+
+    @property
+    def exit_ok(self) -> bool:
+        """A run that found another run of the same tier and T at work has not failed."""
+        return self.ok or (bool(self.overlap) and not self.failed)
 
     def last_line(self) -> str:
         """What the run did, in one line: a run that did nothing says so."""
         head = f"tier {self.tier} (T = {self.end} UTC)"
+        if self.overlap and not self.failed:
+            return (f"{head}: another run of this tier with the same T is running {', '.join(self.overlap)}; "
+                    "this run left them to it and did nothing")
         if not self.ok:
             failed = ", ".join(self.failed) or "see the output above"
             return f"{head}: failed: {failed}"
@@ -85,4 +94,5 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
         published=[t for t in tables if t in swapped],
         unchanged=[t for t in tables if t not in swapped] if ok else [],
         failed=sorted(label(task) for task in summary["failed"]),
+        overlap=sorted(label(task) for task in summary["run_by_other_worker"]),
     )

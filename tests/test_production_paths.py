@@ -104,11 +104,13 @@ def test_second_process_waits_for_the_warehouse_then_says_who_holds_it(tmp_path)
     stir.run("ingest", str(tmp_path / "in"))  # free again once the holder is gone
 
 
-def test_run_through_luigid(tmp_path):
+@pytest.fixture
+def luigid(tmp_path):
+    """A real luigid on 127.0.0.1 and a luigi.cfg pointing at it; yields (port, cfg path)."""
     port = free_port()
     cfg = tmp_path / "luigi.cfg"
     cfg.write_text((REPO / "luigi.cfg").read_text().replace("scheduler_port = 8082", f"scheduler_port = {port}"))
-    luigid = subprocess.Popen([str(BIN / "luigid"), "--port", str(port), "--address", "127.0.0.1"],
+    server = subprocess.Popen([str(BIN / "luigid"), "--port", str(port), "--address", "127.0.0.1"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
@@ -116,20 +118,57 @@ def test_run_through_luigid(tmp_path):
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.1)
-        stir = Stir(tmp_path / "home")
-        stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
-        stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
-        proc = stir.run_tier("daily", "--end", "2026-09-02")
-        assert "tier daily (T = 2026-09-02 00:00:00 UTC): done: models ran; published leaderboard" in proc.stdout
-        import json
-
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/task_list?data=" +
-                                    urllib.parse.quote(json.dumps({"status": "DONE"}))) as resp:
-            done = json.load(resp)["response"]
-        assert any(name.startswith("SwapTable") for name in done)
+        yield port, cfg
     finally:
-        luigid.terminate()
-        luigid.wait()
+        server.terminate()
+        server.wait()
+
+
+def luigid_tasks(port, status):
+    import json
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/task_list?data=" +
+                                urllib.parse.quote(json.dumps({"status": status}))) as resp:
+        return json.load(resp)["response"]
+
+
+def test_run_through_luigid(tmp_path, luigid):
+    port, cfg = luigid
+    stir = Stir(tmp_path / "home")
+    stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
+    stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
+    proc = stir.run_tier("daily", "--end", "2026-09-02")
+    assert "tier daily (T = 2026-09-02 00:00:00 UTC): done: models ran; published leaderboard" in proc.stdout
+    done = luigid_tasks(port, "DONE")
+    assert any(name.startswith("stir.SwapTable_") for name in done)
+    assert all(name.startswith("stir.") for name in done)
+
+
+def test_overlapping_runs_through_luigid_report_the_overlap(tmp_path, luigid):
+    """Two starts of one tier with the same T: the first runs, the second sees its tasks
+    running in the first and says so (exit 0), instead of both failing."""
+    port, cfg = luigid
+    stir = Stir(tmp_path / "home")
+    stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
+    stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
+    first = subprocess.Popen([str(REPO / "bin" / "run_tier"), "daily", "--end", "2026-09-02"], cwd=REPO, env=stir.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            if any(name.startswith("stir.RunModels_") for name in luigid_tasks(port, "RUNNING")):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the first run never started its models")
+        second = stir.run_tier("daily", "--end", "2026-09-02", check=False)
+        assert second.returncode == 0, second.stderr
+        assert ("another run of this tier with the same T is running models tag:daily; "
+                "this run left them to it and did nothing") in second.stdout
+        out, err = first.communicate(timeout=300)
+        assert first.returncode == 0, err
+        assert "done: models ran; published leaderboard" in out
+    finally:
+        first.kill()
 
 
 def test_sqlmesh_plan_from_the_project_directory(tmp_path):

@@ -30,6 +30,7 @@ from stir.warehouse import get_warehouse
 class _RunsOnce(luigi.Task):
     """A task whose effect is judged elsewhere: complete once it ran in this process."""
 
+    task_namespace = "stir"  # stir.RunModels, stir.Publish ... in luigid's task list
     _done = False
 
     def complete(self) -> bool:
@@ -53,6 +54,8 @@ class RunModels(_RunsOnce):
 
 class _PublishStep(luigi.Task):
     """A step of publishing serving table `table` with the mart content `fingerprint`."""
+
+    task_namespace = "stir"
 
     table = luigi.Parameter()
     fingerprint = luigi.Parameter()
