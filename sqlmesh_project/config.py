@@ -2,9 +2,9 @@
 (luigi.cfg [stir] + STIR_* environment), so `sqlmesh plan` here and `bin/run_tier` share
 one warehouse and one state database."""
 from stir import log
-from stir.settings import use_repo_config
+from stir.settings import use_project_config
 from stir.sqlmesh_config import build_config
 
-use_repo_config()
+use_project_config()
 log.setup()
 config = build_config()

@@ -34,11 +34,18 @@ class _Stir(click.Group):
 @click.version_option(__version__, prog_name="stir")
 @click.option("--log-level", type=click.Choice(log.LEVELS, case_sensitive=False), default=None,
               help="How much to log (default: INFO, or STIR_LOG_LEVEL).")
-def main(log_level):
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The Stir project (luigi.cfg + sqlmesh_project/); default: STIR_PROJECT, the working "
+                   "directory or a parent of it, or this checkout.")
+def main(log_level, project):
     """Stir: raw social-media crawls -> ClickHouse marts -> PostgreSQL serving tables."""
-    from stir.settings import use_repo_config
+    import os
 
-    use_repo_config()
+    from stir.settings import use_project_config
+
+    if project is not None:
+        os.environ["STIR_PROJECT"] = str(project.resolve())  # Luigi's worker processes read it too
+    use_project_config()
     log.setup(log_level)
 
 

@@ -15,8 +15,9 @@ import luigi.configuration
 
 from stir.errors import ConfigError
 
-# Stir runs from its checkout (a monorepo): luigi.cfg and sqlmesh_project/ sit beside stir/.
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# The checkout this package was imported from, when it is one (an editable install); an
+# installed wheel lives in site-packages, where there is no project.
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 CHOICES = {
     "warehouse": ("chdb", "clickhouse"),
@@ -84,22 +85,50 @@ def _coerce(name: str, raw: str, kind: type):
     return raw
 
 
-def use_repo_config() -> None:
-    """Make Luigi read the checkout's luigi.cfg when no LUIGI_CONFIG_PATH is set, whatever the
+def _is_project(path: Path) -> bool:
+    return (path / "sqlmesh_project").is_dir()
+
+
+def project_dir() -> Path:
+    """The Stir project: the directory holding sqlmesh_project/ and luigi.cfg. It is
+    STIR_PROJECT (or `stir --project`) when set; else the working directory or the nearest
+    parent that is a project (so `sqlmesh plan` in sqlmesh_project/ finds it); else the
+    checkout this package was imported from (an editable install run from anywhere)."""
+    explicit = os.environ.get("STIR_PROJECT")
+    if explicit:
+        path = Path(explicit).expanduser().resolve()
+        if not _is_project(path):
+            raise ConfigError(f"STIR_PROJECT / --project {explicit}: {path} has no sqlmesh_project/ directory")
+        return path
+    cwd = Path.cwd().resolve()
+    for path in (cwd, *cwd.parents):
+        if _is_project(path):
+            return path
+    if _is_project(CHECKOUT):
+        return CHECKOUT
+    raise ConfigError(
+        f"no Stir project found from {cwd}: run in the directory that holds luigi.cfg and sqlmesh_project/ "
+        "(or below it), or set STIR_PROJECT (stir --project DIR)"
+    )
+
+
+def use_project_config() -> None:
+    """Make Luigi read the project's luigi.cfg when no LUIGI_CONFIG_PATH is set, whatever the
     working directory (`stir` from anywhere, `sqlmesh plan` in sqlmesh_project/)."""
-    if "LUIGI_CONFIG_PATH" not in os.environ and (REPO_ROOT / "luigi.cfg").exists():
-        os.environ["LUIGI_CONFIG_PATH"] = str(REPO_ROOT / "luigi.cfg")
+    config = project_dir() / "luigi.cfg"
+    if "LUIGI_CONFIG_PATH" not in os.environ and config.exists():
+        os.environ["LUIGI_CONFIG_PATH"] = str(config)
         luigi.configuration.get_config().reload()
 
 
 def _resolve(path: Path) -> Path:
-    """Relative paths in the configuration are relative to the checkout, not the working directory."""
-    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+    """Relative paths in the configuration are relative to the project, not the working directory."""
+    return path if path.is_absolute() else (project_dir() / path).resolve()
 
 
 def load_settings() -> Settings:
     """Read luigi.cfg's [stir] section, then STIR_<NAME> environment variables (which win).
-    Relative paths are taken from the checkout's root."""
+    Relative paths are taken from the project directory."""
     cfg = luigi.configuration.get_config()
     values: dict = {}
     for f in fields(Settings):
@@ -121,7 +150,7 @@ def load_settings() -> Settings:
         "store_path": home / "store",
         "pgdata": home / "postgres",
         "stage_dir": home / "stage",
-        "sqlmesh_project": REPO_ROOT / "sqlmesh_project",
+        "sqlmesh_project": project_dir() / "sqlmesh_project",
     }
     for key, default in defaults.items():
         values[key] = _resolve(Path(values[key])) if values.get(key) else default

@@ -20,6 +20,10 @@ CONTRACT = REPO.parent / "shared" / "contract"
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="stir-test-"))
 os.environ["STIR_HOME"] = str(_SESSION_HOME)
+# The project under test is this checkout; the code is whichever `stir` package is imported
+# (the checkout in .venv's editable install, the built wheel under tox).
+os.environ["STIR_PROJECT"] = str(REPO)
+STIR_BIN = Path(sys.executable).parent / "stir"
 os.environ["LUIGI_CONFIG_PATH"] = str(REPO / "luigi.cfg")
 os.environ.setdefault("STIR_LOG_LEVEL", "INFO")
 
@@ -63,7 +67,8 @@ class Stir:
                         STIR_PYTHON=sys.executable)
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "stir.cli", *args], cwd=REPO, env=self.env,
+        self.home.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run([str(STIR_BIN), *args], cwd=self.home, env=self.env,
                               capture_output=True, text=True, timeout=900)
         if check and proc.returncode != 0:
             raise AssertionError(f"stir {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

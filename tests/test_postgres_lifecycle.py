@@ -25,7 +25,8 @@ HOLD = (
 
 
 def holder(stir, mode):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, mode], cwd=REPO, env=stir.env,
+    stir.home.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, mode], cwd=stir.home, env=stir.env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout.readline().strip() == "connected"
     return proc

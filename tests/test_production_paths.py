@@ -91,7 +91,7 @@ def test_second_process_waits_for_the_warehouse_then_says_who_holds_it(tmp_path)
         [sys.executable, "-c",
          "import time; from stir.warehouse import get_warehouse; get_warehouse().query('SELECT 1'); "
          "print('open', flush=True); time.sleep(30)"],
-        cwd=REPO, env=stir.env, stdout=subprocess.PIPE, text=True)
+        cwd=tmp_path, env=stir.env, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
         stir.env["STIR_LOCK_TIMEOUT"] = "1"

@@ -78,7 +78,7 @@ def test_crashed_publish_resumes_after_the_finished_steps(tmp_path):
     )
     import subprocess
 
-    subprocess.run([sys.executable, "-c", script], cwd=REPO, env=stir.env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=stir.env, check=True, capture_output=True)
     proc = stir.run_tier("daily", "--end", "2026-09-02", "--verbose")
     summary = proc.stderr.split("===== Luigi Execution Summary =====")[1]
     ran = summary.split("ran successfully")[1]

@@ -79,15 +79,48 @@ def test_sources_sql_is_the_contract():
     assert ours == (CONTRACT / "sources.sql").read_text()
 
 
-def test_relative_paths_are_relative_to_the_checkout(monkeypatch, tmp_path):
-    from conftest import REPO
-
+def test_relative_paths_are_relative_to_the_project(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("STIR_HOME", "some-home")
     settings = load_settings()
     assert settings.home == REPO / "some-home"
     assert settings.chdb_path == REPO / "some-home" / "warehouse"
     assert settings.sqlmesh_project == REPO / "sqlmesh_project"
+
+
+def test_project_is_found_from_the_environment_the_working_directory_or_the_checkout(monkeypatch, tmp_path):
+    from stir.errors import ConfigError
+    from stir.settings import CHECKOUT, project_dir
+
+    project = tmp_path / "deploy"
+    (project / "sqlmesh_project" / "models").mkdir(parents=True)
+    monkeypatch.delenv("STIR_PROJECT")
+    monkeypatch.chdir(project / "sqlmesh_project" / "models")
+    assert project_dir() == project                      # a parent of the working directory
+    monkeypatch.chdir(tmp_path)
+    if (CHECKOUT / "sqlmesh_project").is_dir():
+        assert project_dir() == CHECKOUT                 # the checkout of an editable install
+    else:                                                # an installed wheel has none
+        with pytest.raises(ConfigError, match=r"no Stir project found from .*set STIR_PROJECT"):
+            project_dir()
+    monkeypatch.setenv("STIR_PROJECT", str(project))
+    assert project_dir() == project
+    monkeypatch.setenv("STIR_HOME", "state")
+    assert load_settings().home == project / "state"
+    monkeypatch.setenv("STIR_PROJECT", str(tmp_path))
+    with pytest.raises(ConfigError, match=r"has no sqlmesh_project/ directory"):
+        project_dir()
+
+
+def test_the_package_under_test_is_the_installed_one_under_tox():
+    """tox sets STIR_EXPECT_INSTALLED: the tests must import the built wheel, not the checkout."""
+    import os
+
+    import stir
+
+    if not os.environ.get("STIR_EXPECT_INSTALLED"):
+        pytest.skip("only under tox")
+    assert "site-packages" in stir.__file__ and not stir.__file__.startswith(str(REPO / "stir"))
 
 
 def test_seed_is_shaped_like_the_real_crawl(tmp_path):
