@@ -34,3 +34,15 @@ def test_stable_id_keeps_the_ids_of_keys_without_nulls(warehouse):
     stable_id = macros.stable_id(None, col("a"), col("b"))
     old = warehouse.scalar("SELECT toInt64(cityHash64(toString('x'), toString(1)) % 9223372036854775807)")
     assert warehouse.scalar(f"SELECT {stable_id} FROM values('a String, b Int64', ('x', 1))") == old
+
+
+def test_json_or_null_keeps_only_json_objects(warehouse):
+    json_or_null = macros.json_or_null(None, col("j"))
+    rows = warehouse.query(
+        f"SELECT j, {json_or_null} FROM values('j String', (''), ('{{}}'), ('{{\"male\": 0.6}}'), ('[1]'), ('5'), "
+        "('\"x\"'), ('null'), ('{bad'))"
+    )
+    assert [(j, out) for j, out in rows] == [
+        ("", None), ("{}", "{}"), ('{"male": 0.6}', '{"male": 0.6}'), ("[1]", None), ("5", None),
+        ('"x"', None), ("null", None), ("{bad", None),
+    ]

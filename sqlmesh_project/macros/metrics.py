@@ -21,9 +21,10 @@ def json_int(evaluator, json_column, key):
 
 @macro()
 def json_or_null(evaluator, json_column):
-    """The JSON text as it is, or NULL when it is empty or not valid JSON."""
+    """The JSON text as it is when it is a JSON object; NULL when it is empty, not valid JSON,
+    or JSON of another kind (an array, a number, a string, null): metrics.md, Latest state."""
     j = _sql(json_column)
-    return f"if({j} = '' OR NOT isValidJSON({j}), CAST(NULL AS Nullable(String)), {j})"
+    return f"if(isValidJSON({j}) AND JSONType({j}) = 'Object', toNullable({j}), CAST(NULL AS Nullable(String)))"
 
 
 @macro()
