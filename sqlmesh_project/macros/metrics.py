@@ -97,3 +97,52 @@ def latest_rank(evaluator, key, *order):
     """1 for a key's latest row: row_number() over the key, newest first by `order` columns."""
     by = ", ".join(f"{_sql(o)} DESC" for o in order)
     return f"row_number() OVER (PARTITION BY {_sql(key)} ORDER BY {by})"
+
+
+@macro()
+def follower_group(evaluator, followers):
+    """'0-5k' < 5k <= '5k-10k' < 10k <= '10k-50k' < 50k <= '50k-100k' < 100k <= '100k-500k'
+    < 500k <= '500k-1M' < 1M <= '1M+'; NULL followers give NULL."""
+    f = _sql(followers)
+    return (
+        f"multiIf({f} IS NULL, CAST(NULL AS Nullable(String)), {f} < 5000, '0-5k', {f} < 10000, '5k-10k', "
+        f"{f} < 50000, '10k-50k', {f} < 100000, '50k-100k', {f} < 500000, '100k-500k', "
+        f"{f} < 1000000, '500k-1M', '1M+')"
+    )
+
+
+@macro()
+def post_reach(evaluator, reach, post_type, plays, likes, followers):
+    """A post's reach: `reach` when it is neither NULL nor 0, else the estimate: reels
+    plays * (0.94 - log2(followers) * 0.001), others (7.6 - log10(likes) * 0.7) * 0.85 * likes;
+    0 when followers or likes is 0 (reels too); never negative."""
+    r, t, p, l, f = (_sql(x) for x in (reach, post_type, plays, likes, followers))
+    estimate = (
+        f"multiIf({f} = 0 OR {l} = 0, 0., "
+        f"{t} = 'reels', greatest(toFloat64({p}) * (0.94 - log2({f}) * 0.001), 0.), "
+        f"greatest((7.6 - log10({l}) * 0.7) * 0.85 * {l}, 0.))"
+    )
+    return f"if({r} IS NOT NULL AND {r} != 0, toFloat64(assumeNotNull({r})), {estimate})"
+
+
+@macro()
+def peer_quantiles(evaluator, metric, *group):
+    """[p40, p60, p75, p90] of `metric` over the rows of its peer group with metric > 0:
+    ClickHouse quantileExact, the element at 0-based index floor(k * n) of the sorted values.
+    A NULL group value is a group like any other (window partitions)."""
+    m = _sql(metric)
+    by = ", ".join(_sql(g) for g in group)
+    return f"quantilesExactIf(0.4, 0.6, 0.75, 0.9)(toFloat64({m}), {m} > 0) OVER (PARTITION BY {by})"
+
+
+@macro()
+def grade(evaluator, metric, quantiles):
+    """NULL if the metric is NULL, 0, NaN or infinite; 'Excellent' if > p90, 'Very Good' if
+    > p75, 'Good' if > p60, 'Average' if > p40, else 'Poor' (`quantiles` from @peer_quantiles)."""
+    m, q = f"toFloat64({_sql(metric)})", _sql(quantiles)
+    return (
+        f"multiIf({m} IS NULL OR {m} = 0 OR isNaN({m}) OR isInfinite({m}), CAST(NULL AS Nullable(String)), "
+        f"{m} > {q}[4], 'Excellent', {m} > {q}[3], 'Very Good', {m} > {q}[2], 'Good', "
+        f"{m} > {q}[1], 'Average', 'Poor')"
+    )
+

@@ -19,5 +19,9 @@ SPECS: dict[str, PublishSpec] = {
     spec.table: spec
     for spec in [
         PublishSpec(table="leaderboard", mart="stir_marts.mart_leaderboard", ddl="leaderboard.sql", tiers=("daily",)),
+        PublishSpec(table="instagram_account", mart="stir_marts.mart_instagram_account", ddl="instagram_account.sql",
+                    tiers=("15min",)),
+        PublishSpec(table="youtube_account", mart="stir_marts.mart_youtube_account", ddl="youtube_account.sql",
+                    tiers=("15min",)),
     ]
 }

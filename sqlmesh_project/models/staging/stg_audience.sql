@@ -6,7 +6,9 @@ MODEL (
   kind FULL,
   grain (platform, platform_id),
   physical_properties (order_by = (platform, platform_id)),
-  tags (daily),
+  cron '*/15 * * * *',
+  allow_partials true,
+  tags (15min),
 );
 
 SELECT

@@ -6,7 +6,9 @@ MODEL (
   kind FULL,
   grain profile_id,
   physical_properties (order_by = profile_id),
-  tags (daily),
+  cron '*/15 * * * *',
+  allow_partials true,
+  tags (15min),
 );
 
 SELECT

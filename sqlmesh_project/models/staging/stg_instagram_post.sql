@@ -5,7 +5,9 @@ MODEL (
   kind FULL,
   grain shortcode,
   physical_properties (order_by = (profile_id, shortcode)),
-  tags (daily),
+  cron '*/15 * * * *',
+  allow_partials true,
+  tags (15min),
 );
 
 SELECT

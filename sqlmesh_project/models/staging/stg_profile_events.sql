@@ -4,7 +4,9 @@ MODEL (
   name stir_staging.stg_profile_events,
   kind FULL,
   physical_properties (order_by = (platform, profile_id, insert_timestamp)),
-  tags (daily),
+  cron '*/15 * * * *',
+  allow_partials true,
+  tags (15min),
 );
 
 SELECT

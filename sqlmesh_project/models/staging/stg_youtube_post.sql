@@ -5,7 +5,9 @@ MODEL (
   kind FULL,
   grain video_id,
   physical_properties (order_by = (channel_id, video_id)),
-  tags (daily),
+  cron '*/15 * * * *',
+  allow_partials true,
+  tags (15min),
 );
 
 SELECT

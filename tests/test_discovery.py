@@ -1,0 +1,265 @@
+"""Discovery (instagram_account, youtube_account) through `bin/run_tier 15min` on the real
+engines, on a small fixture whose expected values were worked out by hand from metrics.md.
+
+T = 2026-10-02 12:00:00, so the recent-post window is [2026-09-02 12:00:00, T) and the
+growth bases are the latest events at or before 2026-09-25 12:00:00 (7d), 2026-09-02
+12:00:00 (30d) and 2026-07-04 12:00:00 (90d)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import Stir, write_jsonl
+
+T = "2026-10-02 12:00:00"
+LATER = "2026-10-03 12:00:00"
+
+
+def ig_account(i, profile, followers, updated_at, **over):
+    row = {"id": i, "profile_id": profile, "handle": f"h_{profile}", "full_name": f"Name {profile}",
+           "biography": "", "followers": followers, "following": 7, "media_count": 30, "is_verified": 0,
+           "is_business": 0, "category": "Fitness", "language": "Hindi", "country": "IN", "city": None,
+           "profile_pic_url": f"pic_{profile}", "created_at": "2026-01-01 00:00:00", "updated_at": updated_at}
+    row.update(over)
+    return row
+
+
+def ig_post(i, profile, shortcode, publish_time, likes, comments=0, post_type="image", plays=0, reach=None,
+            updated_at="2026-10-01 00:00:00"):
+    return {"id": i, "profile_id": profile, "handle": "", "shortcode": shortcode, "post_type": post_type,
+            "caption": "", "likes": likes, "comments": comments, "views": 0, "plays": plays, "reach": reach,
+            "impressions": None, "saved": None, "shares": None, "hashtags": "", "display_url": "",
+            "publish_time": publish_time, "created_at": publish_time, "updated_at": updated_at}
+
+
+def event(n, profile, metrics, at, platform="INSTAGRAM"):
+    return {"event_id": f"00000000-0000-4000-8000-{n:012d}", "platform": platform, "profile_id": profile,
+            "metrics": metrics, "insert_timestamp": at}
+
+
+def yt_account(i, channel, subscribers, updated_at, **over):
+    row = {"id": i, "channel_id": channel, "handle": f"yt_{channel}", "title": f"Title {channel}",
+           "subscribers": subscribers, "views": 1000, "uploads": 10, "category": "Tech", "language": "English",
+           "country": "IN", "thumbnail_url": f"thumb_{channel}", "created_at": "2026-01-01 00:00:00",
+           "updated_at": updated_at}
+    row.update(over)
+    return row
+
+
+def yt_video(i, channel, video, publish_time, views, likes, comments, is_short=0):
+    return {"id": i, "channel_id": channel, "video_id": video, "title": "", "description": "", "is_short": is_short,
+            "views": views, "likes": likes, "comments": comments, "thumbnail_url": "", "publish_time": publish_time,
+            "created_at": publish_time, "updated_at": "2026-10-01 00:00:00"}
+
+
+def fixture_files(directory):
+    accounts = [
+        # p1: two crawl rows; the later one (id 5) is the current state, the serving id is min(id) = 5.
+        ig_account(11, "p1", 900, "2026-09-01 00:00:00"),
+        ig_account(5, "p1", 1000, "2026-10-01 00:00:00", full_name="Ann Lee", handle="ann", is_verified=1,
+                   category="Tech"),
+        # p2: 0 followers, 13 posts at the same time (the 12-post cap's tie rule), empty name.
+        ig_account(20, "p2", 0, "2026-10-01 00:00:00", full_name="", handle="two", country="US"),
+        # p3: alone in its peer group (NULL country and category), no posts.
+        ig_account(30, "p3", 20000, "2026-10-01 00:00:00", country=None, category=None),
+    ]
+    # g1..g10: one peer group (IN, Fitness, '0-5k') of 10 for the percentile boundaries.
+    accounts += [ig_account(100 + i, f"g{i:02d}", 1000 + i, "2026-10-01 00:00:00") for i in range(1, 11)]
+    posts = [
+        ig_post(1, "p1", "s1", "2026-09-02 12:00:00", 100, 10, post_type="reels", plays=1000),  # window start: in
+        ig_post(2, "p1", "s0", "2026-09-02 11:59:59", 5000),                                      # a second early
+        ig_post(3, "p1", "s2", "2026-10-02 11:59:59", 500, 20, reach=300, updated_at="2026-09-30 00:00:00"),
+        ig_post(4, "p1", "s2", "2026-10-02 11:59:59", 200, 20, reach=300, updated_at="2026-10-01 00:00:00"),  # re-crawl, fewer likes
+        ig_post(5, "p1", "s3", "2026-10-01 00:00:00", 7000, post_type="story"),                  # stories never count
+        ig_post(6, "p1", "s4", T, 999),                                                          # at T: out
+    ]
+    posts += [ig_post(200 + i, "p2", f"c{i:02d}", "2026-10-01 00:00:00", 1000 if i == 1 else i) for i in range(1, 14)]
+    posts += [ig_post(300 + i, f"g{i:02d}", f"gp{i:02d}", "2026-09-20 00:00:00", 10 * i) for i in range(1, 11)]
+    events = [
+        event(1, "p1", '{"followers": 950}', "2026-09-25 12:00:00"),   # exactly T - 7d: the base
+        event(2, "p1", '{"followers": 940}', "2026-09-25 12:00:00"),   # tie on time: the greater wins
+        event(3, "p1", '{"followers": 960}', "2026-09-25 12:00:01"),   # a second after: not a base
+        event(4, "p1", '{"followers": 1640.0}', "2026-09-01 00:00:00"),  # not a JSON integer: ignored
+        event(5, "p1", '{"following": 3}', "2026-09-02 00:00:00"),     # no followers: ignored
+        event(6, "p1", '{"followers": 800}', "2026-08-30 00:00:00"),   # the 30-day base
+        event(7, "UC1", '{"followers": 1}', "2026-08-30 00:00:00", platform="YOUTUBE"),  # other platform
+    ]
+    audience = [
+        {"profile_id": "p1", "audience_gender": '{"male": 0.1}', "audience_age": "", "audience_cities": "",
+         "notable_followers": [], "source": "estimated", "updated_at": "2026-09-01 00:00:00"},
+        {"profile_id": "p1", "audience_gender": '{"male": 0.6}', "audience_age": '{"18-24": 1.0}', "audience_cities": "",
+         "notable_followers": [], "source": "insights", "updated_at": "2026-09-01 00:00:00"},
+        {"profile_id": "p2", "audience_gender": "[1, 2]", "audience_age": "{}", "audience_cities": "",
+         "notable_followers": [], "source": "insights", "updated_at": "2026-09-01 00:00:00"},
+    ]
+    links = [
+        {"instagram_profile_id": "p1", "channel_id": "UC1", "updated_at": "2026-09-01 00:00:00"},
+        {"instagram_profile_id": "p1", "channel_id": "", "updated_at": "2026-09-05 00:00:00"},  # link removed
+        {"instagram_profile_id": "p2", "channel_id": "UC1", "updated_at": "2026-09-10 00:00:00"},
+    ]
+    channels = [
+        yt_account(7, "UC1", 500, "2026-09-01 00:00:00"),
+        yt_account(3, "UC1", 400, "2026-10-01 00:00:00"),   # latest, lower than before: 400 it is
+        yt_account(8, "UC2", 0, "2026-10-01 00:00:00", handle="Zed", title="ZED Tv"),
+        yt_account(9, "UC3", 50, "2026-10-01 00:00:00"),
+    ]
+    videos = [
+        yt_video(1, "UC1", "v1", "2026-09-15 00:00:00", 100, 10, 2, is_short=1),
+        yt_video(2, "UC1", "v2", "2026-09-02 11:59:59", 9999, 999, 99),  # a second before the window
+        yt_video(3, "UC2", "v3", "2026-10-01 00:00:00", 70, 7, 0),
+    ]
+    for table, rows in [("beat_replica.instagram_account", accounts), ("beat_replica.instagram_post", posts),
+                        ("_e.profile_log_events", events), ("beat_replica.instagram_audience", audience),
+                        ("beat_replica.social_profile_link", links), ("beat_replica.youtube_account", channels),
+                        ("beat_replica.youtube_post", videos)]:
+        write_jsonl(directory, table, rows)
+
+
+def rows(conn, table, key):
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT * FROM {table}")
+        columns = [d[0] for d in cur.description]
+        found = {r[columns.index(key)]: dict(zip(columns, r)) for r in cur.fetchall()}
+    conn.rollback()
+    return found
+
+
+def publishes(conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT serving_table, fingerprint FROM stir_meta.publish_log ORDER BY published_at")
+        found = cur.fetchall()
+    conn.rollback()
+    return found
+
+
+@pytest.fixture(scope="module")
+def discovery(tmp_path_factory):
+    stir = Stir(tmp_path_factory.mktemp("discovery") / "home")
+    fixture_files(stir.home.parent / "in")
+    stir.run("ingest", str(stir.home.parent / "in"))
+    first = stir.run_tier("15min", "--end", T)
+    conn = stir.pg()
+    yield stir, conn, first
+    conn.close()
+
+
+def test_first_run_publishes_both_tables(discovery):
+    _, conn, first = discovery
+    assert f"tier 15min (T = {T} UTC): done: models ran; published instagram_account, youtube_account" in first.stdout
+    assert len(rows(conn, "instagram_account", "ig_id")) == 13
+    assert len(rows(conn, "youtube_account", "channel_id")) == 3
+
+
+def test_latest_state_and_column_mappings(discovery):
+    _, conn, _ = discovery
+    p1 = rows(conn, "instagram_account", "ig_id")["p1"]
+    assert {k: p1[k] for k in ("id", "handle", "name", "followers", "following", "post_count", "category",
+                               "country", "city", "is_verified", "thumbnail", "search_phrase")} == {
+        "id": 5, "handle": "ann", "name": "Ann Lee", "followers": 1000, "following": 7, "post_count": 30,
+        "category": "Tech", "country": "IN", "city": None, "is_verified": True, "thumbnail": "pic_p1",
+        "search_phrase": "ann lee ann"}
+    assert str(p1["updated_at"]) == "2026-10-01 00:00:00"
+    assert rows(conn, "instagram_account", "ig_id")["p2"]["search_phrase"] == " two"
+
+
+def test_recent_posts_window_cap_and_averages(discovery):
+    _, conn, _ = discovery
+    ig = rows(conn, "instagram_account", "ig_id")
+    p1 = ig["p1"]
+    # Recent: s1 (at T - 30d, reels) and s2 (a second before T, latest crawl: 200 likes).
+    assert (p1["avg_likes"], p1["avg_comments"], p1["avg_views"]) == (150.0, 15.0, 1000.0)
+    assert p1["engagement_rate"] == pytest.approx((150 + 15) / 1000 * 100, rel=1e-12)
+    # s1 has no reach: reels estimate 1000 * (0.94 - log2(1000) * 0.001); s2 reports 300.
+    assert p1["avg_reach"] == pytest.approx((1000 * (0.94 - math.log2(1000) * 0.001) + 300) / 2, rel=1e-12)
+    p2 = ig["p2"]
+    # 13 posts at the same time: the 12 greatest shortcodes (c02..c13) count, c01 (1000 likes) does not.
+    assert p2["avg_likes"] == pytest.approx(sum(range(2, 14)) / 12)
+    assert p2["engagement_rate"] is None            # 0 followers
+    assert p2["avg_reach"] == 0.0                   # estimate is 0 with 0 followers
+    assert p2["avg_views"] is None                  # no reels
+    p3 = ig["p3"]
+    assert (p3["avg_likes"], p3["avg_comments"], p3["avg_views"], p3["engagement_rate"], p3["avg_reach"]) == (
+        None, None, None, None, None)
+
+
+def test_followers_growth_bases(discovery):
+    _, conn, _ = discovery
+    p1 = rows(conn, "instagram_account", "ig_id")["p1"]
+    assert (p1["followers_growth7d"], p1["followers_growth30d"], p1["followers_growth90d"]) == (50, 200, None)
+    assert rows(conn, "instagram_account", "ig_id")["p3"]["followers_growth7d"] is None
+
+
+def test_groups_tiers_and_grades(discovery):
+    _, conn, _ = discovery
+    ig = rows(conn, "instagram_account", "ig_id")
+    assert (ig["p1"]["follower_group"], ig["p1"]["follower_tier"]) == ("0-5k", "Micro")
+    assert (ig["p3"]["follower_group"], ig["p3"]["follower_tier"]) == ("10k-50k", "Micro")
+    assert (ig["p2"]["follower_group"], ig["p2"]["follower_tier"]) == ("0-5k", "Nano")
+    # Group of 10, avg_likes 10..100: p40 = 50, p60 = 70, p75 = 80, p90 = 100 (quantileExact).
+    expected = {10: "Very Good", 9: "Very Good", 8: "Good", 7: "Average", 6: "Average"}
+    for i in range(1, 11):
+        g = ig[f"g{i:02d}"]
+        assert g["avg_likes_grade"] == expected.get(i, "Poor"), i
+        assert g["engagement_rate_grade"] == expected.get(i, "Poor"), i
+        assert g["avg_comments_grade"] is None, i       # 0 comments: no grade
+    # followers 1001..1010: p40 = 1005, p60 = 1007, p75 = 1008, p90 = 1010.
+    followers = {10: "Very Good", 9: "Very Good", 8: "Good", 7: "Average", 6: "Average"}
+    assert [ig[f"g{i:02d}"]["followers_grade"] for i in range(1, 11)] == [followers.get(i, "Poor") for i in range(1, 11)]
+    # Alone in a group: 'Poor'; a metric of 0 or NULL: no grade.
+    assert (ig["p3"]["followers_grade"], ig["p1"]["avg_likes_grade"], ig["p1"]["engagement_rate_grade"]) == (
+        "Poor", "Poor", "Poor")
+    assert (ig["p2"]["followers_grade"], ig["p2"]["engagement_rate_grade"], ig["p3"]["avg_likes_grade"]) == (
+        None, None, None)
+
+
+def test_ranks(discovery):
+    _, conn, _ = discovery
+    ig = rows(conn, "instagram_account", "ig_id")
+    assert [ig[f"g{i:02d}"]["country_rank"] for i in range(10, 0, -1)] == list(range(1, 11))
+    assert (ig["p1"]["country_rank"], ig["p1"]["category_rank"]) == (11, 1)
+    assert [ig[f"g{i:02d}"]["category_rank"] for i in range(10, 0, -1)] == list(range(1, 11))
+    assert (ig["p2"]["country_rank"], ig["p3"]["country_rank"], ig["p3"]["category_rank"]) == (1, 1, 1)
+
+
+def test_links_and_audience(discovery):
+    _, conn, _ = discovery
+    ig = rows(conn, "instagram_account", "ig_id")
+    assert ig["p1"]["linked_channel_id"] is None     # the latest link row removed it
+    assert ig["p2"]["linked_channel_id"] == "UC1"
+    assert (ig["p1"]["audience_gender"], ig["p1"]["audience_age"]) == ({"male": 0.6}, {"18-24": 1.0})  # insights wins
+    assert (ig["p2"]["audience_gender"], ig["p2"]["audience_age"]) == (None, {})   # an array is not an object
+    assert ig["p3"]["audience_gender"] is None
+    yt = rows(conn, "youtube_account", "channel_id")
+    assert (yt["UC1"]["linked_ig_id"], yt["UC2"]["linked_ig_id"]) == ("p2", None)
+
+
+def test_youtube_channels(discovery):
+    _, conn, _ = discovery
+    yt = rows(conn, "youtube_account", "channel_id")
+    uc1 = yt["UC1"]
+    assert (uc1["id"], uc1["subscribers"], uc1["avg_views"]) == (3, 400, 100.0)
+    assert uc1["engagement_rate"] == pytest.approx((10 + 2) / 400 * 100, rel=1e-12)
+    assert (uc1["thumbnail"], uc1["search_phrase"]) == ("thumb_UC1", "title uc1 yt_uc1")
+    assert (yt["UC2"]["avg_views"], yt["UC2"]["engagement_rate"], yt["UC2"]["search_phrase"]) == (70.0, None, "zed tv zed")
+    assert (yt["UC3"]["avg_views"], yt["UC3"]["engagement_rate"]) == (None, None)
+
+
+def test_same_end_again_publishes_nothing(discovery):
+    stir, conn, _ = discovery
+    before = publishes(conn)
+    again = stir.run_tier("15min", "--end", T)
+    assert "nothing to do" in again.stdout.strip().splitlines()[-1]
+    assert publishes(conn) == before
+
+
+def test_a_later_end_moves_every_window(discovery):
+    stir, conn, _ = discovery
+    before = rows(conn, "instagram_account", "ig_id")
+    stir.run_tier("15min", "--end", LATER)
+    after = rows(conn, "instagram_account", "ig_id")
+    # s1 (published at the old T - 30d) left the window; s4 (published at the old T) entered it.
+    assert (after["p1"]["avg_likes"], after["p1"]["avg_views"]) == ((200 + 999) / 2, None)
+    # T - 7d moved past the 12:00:01 event (960) and T - 30d past nothing new (800 stays).
+    assert (after["p1"]["followers_growth7d"], after["p1"]["followers_growth30d"]) == (40, 200)
+    assert after["p3"] == before["p3"]
