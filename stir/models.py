@@ -51,7 +51,8 @@ def context(settings: Settings | None = None):
 
 
 def restate(ctx, selector: str, end: str) -> list[str]:
-    """Forget what prod computed for the selected models from the models' start up to `end`,
+    """Forget what prod computed for the selected models and everything upstream of them, from
+    the models' start up to `end`,
     so the run that follows computes those intervals again (for data that changed inside
     intervals already run). Returns the models restated."""
     from sqlmesh.utils.date import to_timestamp
@@ -59,7 +60,9 @@ def restate(ctx, selector: str, end: str) -> list[str]:
     env = ctx.state_reader.get_environment("prod")
     if env is None:
         return []
-    selected = ctx._new_selector().expand_model_selections([selector])
+    # Upstream models too (a tier's marts read staging models of a faster tier, which would not
+    # be due again and would feed the restated marts the old data).
+    selected = ctx._new_selector().expand_model_selections([f"+{selector}"])
     snapshots = [s for s in env.snapshots if s.name in selected]
     interval = (to_timestamp(MODEL_START), to_timestamp(end))
     ctx.state_sync.remove_intervals([(s, interval) for s in snapshots], remove_shared_versions=True)
