@@ -11,79 +11,49 @@ import math
 import pytest
 
 from conftest import Stir, write_jsonl
+from raw_rows import event, ig_account, ig_post, yt_account, yt_video
 
 T = "2026-10-02 12:00:00"
 LATER = "2026-10-03 12:00:00"
 
 
-def ig_account(i, profile, followers, updated_at, **over):
-    row = {"id": i, "profile_id": profile, "handle": f"h_{profile}", "full_name": f"Name {profile}",
-           "biography": "", "followers": followers, "following": 7, "media_count": 30, "is_verified": 0,
-           "is_business": 0, "category": "Fitness", "language": "Hindi", "country": "IN", "city": None,
-           "profile_pic_url": f"pic_{profile}", "created_at": "2026-01-01 00:00:00", "updated_at": updated_at}
-    row.update(over)
-    return row
-
-
-def ig_post(i, profile, shortcode, publish_time, likes, comments=0, post_type="image", plays=0, reach=None,
-            updated_at="2026-10-01 00:00:00"):
-    return {"id": i, "profile_id": profile, "handle": "", "shortcode": shortcode, "post_type": post_type,
-            "caption": "", "likes": likes, "comments": comments, "views": 0, "plays": plays, "reach": reach,
-            "impressions": None, "saved": None, "shares": None, "hashtags": "", "display_url": "",
-            "publish_time": publish_time, "created_at": publish_time, "updated_at": updated_at}
-
-
-def event(n, profile, metrics, at, platform="INSTAGRAM"):
-    return {"event_id": f"00000000-0000-4000-8000-{n:012d}", "platform": platform, "profile_id": profile,
-            "metrics": metrics, "insert_timestamp": at}
-
-
-def yt_account(i, channel, subscribers, updated_at, **over):
-    row = {"id": i, "channel_id": channel, "handle": f"yt_{channel}", "title": f"Title {channel}",
-           "subscribers": subscribers, "views": 1000, "uploads": 10, "category": "Tech", "language": "English",
-           "country": "IN", "thumbnail_url": f"thumb_{channel}", "created_at": "2026-01-01 00:00:00",
-           "updated_at": updated_at}
-    row.update(over)
-    return row
-
-
-def yt_video(i, channel, video, publish_time, views, likes, comments, is_short=0):
-    return {"id": i, "channel_id": channel, "video_id": video, "title": "", "description": "", "is_short": is_short,
-            "views": views, "likes": likes, "comments": comments, "thumbnail_url": "", "publish_time": publish_time,
-            "created_at": publish_time, "updated_at": "2026-10-01 00:00:00"}
-
-
 def fixture_files(directory):
+    def account(id_, pid, followers, **over):
+        return ig_account(id_, pid, "2026-10-01 00:00:00", **{"followers": followers, "category": "Fitness", **over})
+
     accounts = [
         # p1: two crawl rows; the later one (id 5) is the current state, the serving id is min(id) = 5.
-        ig_account(11, "p1", 900, "2026-09-01 00:00:00"),
-        ig_account(5, "p1", 1000, "2026-10-01 00:00:00", full_name="Ann Lee", handle="ann", is_verified=1,
-                   category="Tech"),
+        account(11, "p1", 900, updated_at="2026-09-01 00:00:00"),
+        account(5, "p1", 1000, full_name="Ann Lee", handle="ann", is_verified=1, category="Tech", following=7,
+                media_count=30, profile_pic_url="pic_p1"),
         # p2: 0 followers, 13 posts at the same time (the 12-post cap's tie rule), empty name.
-        ig_account(20, "p2", 0, "2026-10-01 00:00:00", full_name="", handle="two", country="US"),
+        account(20, "p2", 0, full_name="", handle="two", country="US"),
         # p3: alone in its peer group (NULL country and category), no posts.
-        ig_account(30, "p3", 20000, "2026-10-01 00:00:00", country=None, category=None),
+        account(30, "p3", 20000, country=None, category=None),
     ]
     # g1..g10: one peer group (IN, Fitness, '0-5k') of 10 for the percentile boundaries.
-    accounts += [ig_account(100 + i, f"g{i:02d}", 1000 + i, "2026-10-01 00:00:00") for i in range(1, 11)]
+    accounts += [account(100 + i, f"g{i:02d}", 1000 + i) for i in range(1, 11)]
     posts = [
-        ig_post(1, "p1", "s1", "2026-09-02 12:00:00", 100, 10, post_type="reels", plays=1000),  # window start: in
-        ig_post(2, "p1", "s0", "2026-09-02 11:59:59", 5000),                                      # a second early
-        ig_post(3, "p1", "s2", "2026-10-02 11:59:59", 500, 20, reach=300, updated_at="2026-09-30 00:00:00"),
-        ig_post(4, "p1", "s2", "2026-10-02 11:59:59", 200, 20, reach=300, updated_at="2026-10-01 00:00:00"),  # re-crawl, fewer likes
-        ig_post(5, "p1", "s3", "2026-10-01 00:00:00", 7000, post_type="story"),                  # stories never count
-        ig_post(6, "p1", "s4", T, 999),                                                          # at T: out
+        ig_post(1, "p1", "s1", "reels", "2026-09-02 12:00:00", likes=100, comments=10, plays=1000),  # window start: in
+        ig_post(2, "p1", "s0", "image", "2026-09-02 11:59:59", likes=5000),                            # a second early
+        ig_post(3, "p1", "s2", "image", "2026-10-02 11:59:59", "2026-09-30 00:00:00", likes=500, comments=20, reach=300),
+        ig_post(4, "p1", "s2", "image", "2026-10-02 11:59:59", "2026-10-02 11:59:59", likes=200, comments=20,
+                reach=300),                                                                            # re-crawl, fewer likes
+        ig_post(5, "p1", "s3", "story", "2026-10-01 00:00:00", likes=7000),                            # stories never count
+        ig_post(6, "p1", "s4", "image", T, likes=999),                                                 # at T: out
     ]
-    posts += [ig_post(200 + i, "p2", f"c{i:02d}", "2026-10-01 00:00:00", 1000 if i == 1 else i) for i in range(1, 14)]
-    posts += [ig_post(300 + i, f"g{i:02d}", f"gp{i:02d}", "2026-09-20 00:00:00", 10 * i) for i in range(1, 11)]
+    posts += [ig_post(200 + i, "p2", f"c{i:02d}", "image", "2026-10-01 00:00:00", likes=1000 if i == 1 else i)
+              for i in range(1, 14)]
+    posts += [ig_post(300 + i, f"g{i:02d}", f"gp{i:02d}", "image", "2026-09-20 00:00:00", likes=10 * i)
+              for i in range(1, 11)]
     events = [
-        event(1, "p1", '{"followers": 950}', "2026-09-25 12:00:00"),   # exactly T - 7d: the base
-        event(2, "p1", '{"followers": 940}', "2026-09-25 12:00:00"),   # tie on time: the greater wins
-        event(3, "p1", '{"followers": 960}', "2026-09-25 12:00:01"),   # a second after: not a base
-        event(4, "p1", '{"followers": 1640.0}', "2026-09-01 00:00:00"),  # not a JSON integer: ignored
-        event(5, "p1", '{"following": 3}', "2026-09-02 00:00:00"),     # no followers: ignored
-        event(6, "p1", '{"followers": 800}', "2026-08-30 00:00:00"),   # the 30-day base
-        event(7, "UC1", '{"followers": 1}', "2026-08-30 00:00:00", platform="YOUTUBE"),  # other platform
+        event("INSTAGRAM", "p1", "2026-09-25 12:00:00", followers=950),   # exactly T - 7d: the base
+        event("INSTAGRAM", "p1", "2026-09-25 12:00:00", followers=940),   # tie on time: the greater wins
+        event("INSTAGRAM", "p1", "2026-09-25 12:00:01", followers=960),   # a second after: not a base
+        event("INSTAGRAM", "p1", "2026-09-01 00:00:00", followers=1640.0),  # not a JSON integer: ignored
+        event("INSTAGRAM", "p1", "2026-09-02 00:00:00", following=3),     # no followers: ignored
+        event("INSTAGRAM", "p1", "2026-08-30 00:00:00", followers=800),   # the 30-day base
+        event("YOUTUBE", "UC1", "2026-08-30 00:00:00", followers=1),      # other platform
     ]
     audience = [
         {"profile_id": "p1", "audience_gender": '{"male": 0.1}', "audience_age": "", "audience_cities": "",
@@ -99,15 +69,15 @@ def fixture_files(directory):
         {"instagram_profile_id": "p2", "channel_id": "UC1", "updated_at": "2026-09-10 00:00:00"},
     ]
     channels = [
-        yt_account(7, "UC1", 500, "2026-09-01 00:00:00"),
-        yt_account(3, "UC1", 400, "2026-10-01 00:00:00"),   # latest, lower than before: 400 it is
-        yt_account(8, "UC2", 0, "2026-10-01 00:00:00", handle="Zed", title="ZED Tv"),
-        yt_account(9, "UC3", 50, "2026-10-01 00:00:00"),
+        yt_account(7, "UC1", "2026-09-01 00:00:00", subscribers=500),
+        yt_account(3, "UC1", "2026-10-01 00:00:00", subscribers=400, thumbnail_url="thumb_UC1"),  # latest, lower: 400
+        yt_account(8, "UC2", "2026-10-01 00:00:00", subscribers=0, handle="Zed", title="ZED Tv"),
+        yt_account(9, "UC3", "2026-10-01 00:00:00", subscribers=50),
     ]
     videos = [
-        yt_video(1, "UC1", "v1", "2026-09-15 00:00:00", 100, 10, 2, is_short=1),
-        yt_video(2, "UC1", "v2", "2026-09-02 11:59:59", 9999, 999, 99),  # a second before the window
-        yt_video(3, "UC2", "v3", "2026-10-01 00:00:00", 70, 7, 0),
+        yt_video(1, "UC1", "v1", "2026-09-15 00:00:00", views=100, likes=10, comments=2, is_short=1),
+        yt_video(2, "UC1", "v2", "2026-09-02 11:59:59", views=9999, likes=999, comments=99),  # a second early
+        yt_video(3, "UC2", "v3", "2026-10-01 00:00:00", views=70, likes=7, comments=0),
     ]
     for table, rows in [("beat_replica.instagram_account", accounts), ("beat_replica.instagram_post", posts),
                         ("_e.profile_log_events", events), ("beat_replica.instagram_audience", audience),
@@ -240,7 +210,7 @@ def test_youtube_channels(discovery):
     uc1 = yt["UC1"]
     assert (uc1["id"], uc1["subscribers"], uc1["avg_views"]) == (3, 400, 100.0)
     assert uc1["engagement_rate"] == pytest.approx((10 + 2) / 400 * 100, rel=1e-12)
-    assert (uc1["thumbnail"], uc1["search_phrase"]) == ("thumb_UC1", "title uc1 yt_uc1")
+    assert (uc1["thumbnail"], uc1["search_phrase"]) == ("thumb_UC1", "channel uc1 @uc1")
     assert (yt["UC2"]["avg_views"], yt["UC2"]["engagement_rate"], yt["UC2"]["search_phrase"]) == (70.0, None, "zed tv zed")
     assert (yt["UC3"]["avg_views"], yt["UC3"]["engagement_rate"]) == (None, None)
 

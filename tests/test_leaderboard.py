@@ -4,49 +4,13 @@ chDB, the publish chain into PostgreSQL) and the published `leaderboard` table i
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
 from conftest import write_jsonl
+from raw_rows import event, ig_account, ig_post, yt_account, yt_video
 
 DEC, JAN, FEB = dt.datetime(2025, 12, 1), dt.datetime(2026, 1, 1), dt.datetime(2026, 2, 1)
-
-
-def ig_account(id_, pid, updated, handle=None, **over):
-    row = {"id": id_, "profile_id": pid, "handle": handle or pid, "full_name": f"Name {pid.upper()}",
-           "biography": "", "followers": 1, "following": 1, "media_count": 1, "is_verified": 0,
-           "is_business": 0, "category": "Tech", "language": "English", "country": "IN", "city": None,
-           "profile_pic_url": "", "created_at": updated, "updated_at": updated}
-    row.update(over)
-    return row
-
-
-def event(platform, pid, at, **metrics):
-    return {"event_id": f"00000000-0000-4000-8000-{abs(hash((platform, pid, at, json.dumps(metrics)))) % 10**12:012d}",
-            "platform": platform, "profile_id": pid, "metrics": json.dumps(metrics), "insert_timestamp": at}
-
-
-def ig_post(id_, pid, code, post_type, published, updated=None, likes=0, comments=0, views=0, plays=0):
-    return {"id": id_, "profile_id": pid, "handle": pid, "shortcode": code, "post_type": post_type,
-            "caption": "", "likes": likes, "comments": comments, "views": views, "plays": plays,
-            "reach": None, "impressions": None, "saved": None, "shares": None, "hashtags": "",
-            "display_url": "", "publish_time": published, "created_at": published,
-            "updated_at": updated or published}
-
-
-def yt_account(id_, cid, updated, **over):
-    row = {"id": id_, "channel_id": cid, "handle": f"@{cid}", "title": f"Channel {cid.upper()}",
-           "subscribers": 1, "views": 1, "uploads": 1, "category": "Tech", "language": "Hindi",
-           "country": "IN", "thumbnail_url": "", "created_at": updated, "updated_at": updated}
-    row.update(over)
-    return row
-
-
-def yt_video(id_, cid, vid, published, likes, comments, views=100):
-    return {"id": id_, "channel_id": cid, "video_id": vid, "title": "", "description": "", "is_short": 0,
-            "views": views, "likes": likes, "comments": comments, "thumbnail_url": "",
-            "publish_time": published, "created_at": published, "updated_at": published}
 
 
 def write_dataset(directory):
