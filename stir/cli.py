@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import click
 
 from stir import __version__, log
 from stir.errors import StirError
-from stir.publish.specs import SPECS
 from stir.formatting import FORMATS
+from stir.publish.specs import SPECS
 from stir.tiers import TIERS
 
 
@@ -39,8 +40,6 @@ class _Stir(click.Group):
                    "directory or a parent of it, or this checkout.")
 def main(log_level, project):
     """Stir: raw social-media crawls -> ClickHouse marts -> PostgreSQL serving tables."""
-    import os
-
     from stir.settings import use_project_config
 
     if project is not None:
@@ -97,20 +96,17 @@ def seed(profiles, months, seed_, end, out, no_ingest):
 
 @main.command("run-tier")
 @click.argument("tier", type=click.Choice(TIERS))
-@click.option("--end", default=None, help="T, the end of the intervals to run: 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now).")
+@click.option("--end", default=None, help="T, the run's end: 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now, to the second).")
 @click.option("--restate", is_flag=True, help="Run the tier's model intervals up to --end again (data changed in them).")
 @click.option("--central-scheduler/--local-scheduler", default=None, help="Use luigid (default from luigi.cfg).")
 @click.option("--verbose", "-v", is_flag=True, help="Also print Luigi's scheduler lines and summary, and SQLMesh's log.")
 def run_tier_command(tier, end, restate, central_scheduler, verbose):
     """Run one frequency tier once: its models, then its publishes."""
-    import os
-
     from stir.run import run_tier
     from stir.timing import resolve_end
 
     if verbose:
         os.environ["STIR_VERBOSE"] = "1"  # Luigi's worker processes read it too
-
     result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler, restate=restate)
     line = result.last_line()
     if not result.exit_ok:

@@ -11,7 +11,6 @@ import time
 
 import psycopg2
 
-from conftest import REPO
 
 HOLD = (
     "import os, signal, sys, time\n"
@@ -41,7 +40,7 @@ def test_a_killed_process_does_not_keep_the_server_running(stir_home):
     killed.wait(timeout=30)
     assert killed.returncode == -signal.SIGKILL
     status = stir_home.run("pg", "status")
-    assert "running" in status.stdout and f"killed processes still listed" in status.stdout
+    assert "running" in status.stdout and "killed processes still listed" in status.stdout
     assert handles(stir_home) == [killed.pid]
     stir_home.run("migrate")  # joins the server, forgets the dead pid, and is its last user
     assert handles(stir_home) == []

@@ -3,7 +3,6 @@ the table, line and column, and the live serving table stays exactly as it was."
 from __future__ import annotations
 
 import gzip
-import io
 
 import pytest
 

@@ -1,0 +1,54 @@
+"""Benchmark of the 15-minute tier (discovery: staging + snapshots + two publishes) on the
+embedded stack: the first run, a no-op run (same end), and a run after about 1% new events
+and re-crawled posts; wall time and peak memory of each, and their ratios to the first run.
+
+    .venv/bin/python benchmarks/fifteen_min_tier.py --profiles 20000 80000
+
+Targets (issue 7): at 80k profiles the run after new data costs at most a fifth of the
+first run, and no run's peak memory exceeds 2 GB.
+"""
+from __future__ import annotations
+
+import argparse
+
+from phases import REPO, bench_env, phase, run_tier_command, stir_command
+
+FIRST, AFTER = "2026-10-02 12:00:00", "2026-10-02 12:15:00"
+
+
+def one_size(profiles: int, months: int) -> dict:
+    home, env = bench_env("stir-bench-15min-")
+    print(f"\n{profiles:,} profiles x {months} months in {home}")
+    phase("seed + ingest", stir_command("seed", "--profiles", str(profiles), "--months", str(months),
+                                        "--end", "2026-10-01"), env)
+    first = phase("15min tier (first)", run_tier_command("15min", "--end", FIRST), env)
+    noop = phase("15min tier (no-op, same end)", run_tier_command("15min", "--end", FIRST), env)
+    statements = [s.strip() for s in (REPO / "benchmarks" / "new_crawls.sql").read_text().split(";\n") if s.strip()]
+    for n, statement in enumerate(statements, 1):
+        body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
+        phase(f"new crawls ({n}/{len(statements)})", stir_command("sql", body), env)
+    after = phase("15min tier (after ~1% new data)", run_tier_command("15min", "--end", AFTER), env)
+    print("  " + after.stdout.strip().splitlines()[-1])
+    print(f"ratios to the first run: no-op {noop.seconds / first.seconds:.2f}, "
+          f"after new data {after.seconds / first.seconds:.2f} (target <= 0.20); "
+          f"peak {max(p.peak_mb for p in (first, noop, after)):.0f} MB (target <= 2048)")
+    return {"profiles": profiles, "first": first, "noop": noop, "after": after}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profiles", type=int, nargs="+", default=[20000, 80000])
+    parser.add_argument("--months", type=int, default=6)
+    args = parser.parse_args()
+    results = [one_size(n, args.months) for n in args.profiles]
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        scale = large["profiles"] / small["profiles"]
+        print(f"\n{small['profiles']:,} -> {large['profiles']:,} profiles ({scale:.0f}x): first run "
+              f"{large['first'].seconds / small['first'].seconds:.1f}x the time, "
+              f"{large['first'].peak_mb / small['first'].peak_mb:.1f}x the memory; run after new data "
+              f"{large['after'].seconds / small['after'].seconds:.1f}x the time")
+
+
+if __name__ == "__main__":
+    main()

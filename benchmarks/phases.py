@@ -1,0 +1,56 @@
+"""Timing and peak memory of benchmark phases, each a command run in a child process.
+
+Each phase runs under a small wrapper process, so the peak RSS reported is that phase's own
+(the largest of its processes), not the largest seen since the benchmark started."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "sys.stdout.write(proc.stdout); sys.stderr.write(proc.stderr)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(proc.returncode)\n"
+)
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float
+    peak_mb: float
+    stdout: str
+
+
+def bench_env(prefix: str) -> tuple[Path, dict]:
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    env = dict(os.environ, STIR_HOME=str(home), STIR_PROJECT=str(REPO), LUIGI_CONFIG_PATH=str(REPO / "luigi.cfg"),
+               STIR_PYTHON=sys.executable, STIR_LOG_LEVEL="WARNING")
+    return home, env
+
+
+def stir_command(*args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "stir"), *args]
+
+
+def run_tier_command(*args: str) -> list[str]:
+    return [str(REPO / "bin" / "run_tier"), *args]
+
+
+def phase(name: str, args: list[str], env: dict) -> Phase:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _WRAPPER, *args], cwd=REPO, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{name} failed:\n{proc.stdout}\n{proc.stderr}")
+    peak_mb = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    print(f"{name:<34} {elapsed:8.1f} s   peak RSS {peak_mb:8.0f} MB", flush=True)
+    return Phase(name, elapsed, peak_mb, proc.stdout)
