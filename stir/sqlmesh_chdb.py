@@ -35,10 +35,12 @@ class ChdbConnectionConfig(_connection.ClickhouseConnectionConfig):
     def _connection_factory(self) -> t.Callable:
         from clickhouse_connect.dbapi import connect
 
+        from stir.warehouse.base import SESSION_SETTINGS
         from stir.warehouse.lock import hold_warehouse_lock
 
         hold_warehouse_lock(self.path, self.lock_timeout)
-        return partial(connect, interface="chdb", path=self.path, ch_session_timezone="UTC")
+        settings = {f"ch_{name}": value for name, value in SESSION_SETTINGS.items()}
+        return partial(connect, interface="chdb", path=self.path, **settings)
 
     @property
     def cloud_mode(self) -> bool:

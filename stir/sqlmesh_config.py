@@ -19,6 +19,7 @@ from stir.postgres.connection import conninfo_parts
 from stir.settings import Settings, load_settings
 from stir.sqlmesh_chdb import ChdbConnectionConfig
 from stir.timing import MODEL_START
+from stir.warehouse.base import SESSION_SETTINGS
 
 
 
@@ -33,7 +34,7 @@ def warehouse_connection(settings: Settings):
         password=settings.clickhouse_password,
         secure=settings.clickhouse_secure,
         cluster=settings.clickhouse_cluster or None,
-        connection_settings={"session_timezone": "UTC"},
+        connection_settings=dict(SESSION_SETTINGS),
     )
 
 

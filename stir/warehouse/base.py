@@ -8,8 +8,14 @@ from loguru import logger
 
 from stir.sqlfiles import ident, render_sql, split_statements
 
-# Every session runs in UTC: metrics compare DateTimes, and dates are UTC dates.
-SESSION_SETTINGS = {"session_timezone": "UTC"}
+# Every session runs in UTC: metrics compare DateTimes, and dates are UTC dates. Sorts and
+# GROUP BYs (window functions, latest-state de-duplication) spill to disk past 256 MB each,
+# so a model's memory stays bounded as the history grows.
+SESSION_SETTINGS = {
+    "session_timezone": "UTC",
+    "max_bytes_before_external_sort": 256 * 1024 * 1024,
+    "max_bytes_before_external_group_by": 256 * 1024 * 1024,
+}
 
 
 class Warehouse(abc.ABC):
