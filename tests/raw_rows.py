@@ -44,3 +44,10 @@ def yt_video(id_, cid, vid, published, **over):
            "publish_time": published, "created_at": published, "updated_at": published}
     row.update(over)
     return row
+
+
+def ig_audience(pid, updated, source="insights", gender="{}", age="{}", **over):
+    row = {"profile_id": pid, "audience_gender": gender, "audience_age": age, "audience_cities": "",
+           "notable_followers": [], "source": source, "updated_at": updated}
+    row.update(over)
+    return row

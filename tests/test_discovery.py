@@ -11,7 +11,7 @@ import math
 import pytest
 
 from conftest import Stir, write_jsonl
-from raw_rows import event, ig_account, ig_post, yt_account, yt_video
+from raw_rows import event, ig_account, ig_audience, ig_post, yt_account, yt_video
 
 T = "2026-10-02 12:00:00"
 LATER = "2026-10-03 12:00:00"
@@ -56,12 +56,9 @@ def fixture_files(directory):
         event("YOUTUBE", "UC1", "2026-08-30 00:00:00", followers=1),      # other platform
     ]
     audience = [
-        {"profile_id": "p1", "audience_gender": '{"male": 0.1}', "audience_age": "", "audience_cities": "",
-         "notable_followers": [], "source": "estimated", "updated_at": "2026-09-01 00:00:00"},
-        {"profile_id": "p1", "audience_gender": '{"male": 0.6}', "audience_age": '{"18-24": 1.0}', "audience_cities": "",
-         "notable_followers": [], "source": "insights", "updated_at": "2026-09-01 00:00:00"},
-        {"profile_id": "p2", "audience_gender": "[1, 2]", "audience_age": "{}", "audience_cities": "",
-         "notable_followers": [], "source": "insights", "updated_at": "2026-09-01 00:00:00"},
+        ig_audience("p1", "2026-09-01 00:00:00", source="estimated", gender='{"male": 0.1}', age=""),
+        ig_audience("p1", "2026-09-01 00:00:00", gender='{"male": 0.6}', age='{"18-24": 1.0}'),
+        ig_audience("p2", "2026-09-01 00:00:00", gender="[1, 2]"),   # valid JSON, not an object
     ]
     links = [
         {"instagram_profile_id": "p1", "channel_id": "UC1", "updated_at": "2026-09-01 00:00:00"},

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from conftest import write_jsonl
-from raw_rows import event, ig_account, ig_post, yt_account, yt_video
+from raw_rows import event, ig_account, ig_audience, ig_post, yt_account, yt_video
 
 DEC, JAN, FEB = dt.datetime(2025, 12, 1), dt.datetime(2026, 1, 1), dt.datetime(2026, 2, 1)
 
@@ -61,13 +61,10 @@ def write_dataset(directory):
         yt_video(2, "y1", "v2", "2026-01-06 00:00:00", likes=10, comments=2),
     ])
     write_jsonl(directory, "beat_replica.instagram_audience", [
-        {"profile_id": "a", "audience_gender": '{"male": 0.1}', "audience_age": "", "audience_cities": "",
-         "notable_followers": [], "source": "estimated", "updated_at": "2026-01-01 00:00:00"},
-        {"profile_id": "a", "audience_gender": '{"male": 0.6}', "audience_age": '{"18-24": 1}', "audience_cities": "",
-         "notable_followers": [], "source": "insights", "updated_at": "2026-01-01 00:00:00"},
+        ig_audience("a", "2026-01-01 00:00:00", source="estimated", gender='{"male": 0.1}', age=""),
+        ig_audience("a", "2026-01-01 00:00:00", gender='{"male": 0.6}', age='{"18-24": 1}'),
         # Not valid JSON: published as NULL rather than blocking the whole table.
-        {"profile_id": "b", "audience_gender": "{broken", "audience_age": "{}", "audience_cities": "",
-         "notable_followers": [], "source": "insights", "updated_at": "2026-01-01 00:00:00"},
+        ig_audience("b", "2026-01-01 00:00:00", gender="{broken"),
     ])
 
 

@@ -146,3 +146,12 @@ def grade(evaluator, metric, quantiles):
         f"{m} > {q}[1], 'Average', 'Poor')"
     )
 
+
+
+@macro()
+def run_end(evaluator):
+    """T, the run's end: the exclusive end of the interval being run, to the second, as a
+    UTC DateTime. SQLMesh's @end_ts / @end_epoch are the inclusive end (…:59.999999), so T is
+    the next whole second; with allow_partials it is exactly `bin/run_tier --end`."""
+    end = evaluator.locals.get("end_epoch")
+    return f"toDateTime(toUInt32(ceil({end})), 'UTC')"

@@ -13,7 +13,7 @@ MODEL (
   tags (15min),
 );
 
-@DEF(t, toDateTime(toUInt32(ceil(@end_epoch)), 'UTC'));
+@DEF(t, @run_end());
 
 WITH recent AS (
   -- Videos (shorts included, latest state) published in [T - 30 days, T): at most 12 per
