@@ -23,7 +23,7 @@ def _console(verbose: bool):
 
     # Under cron or into a log file there is no terminal width: rich would wrap every
     # model's line at 80 columns.
-    width = None if sys.stdout.isatty() else 120
+    width = None if sys.stdout.isatty() else 200
     # (Without a terminal SQLMesh picks its MarkdownConsole, which takes `width` itself.)
     console = create_console(console=RichConsole(theme=srich.theme, width=width), width=width)
     if not verbose:
