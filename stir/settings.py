@@ -26,7 +26,8 @@ CHOICES = {
 }
 
 
-MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1}
+MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1,
+            "swap_lock_timeout_ms": 1, "swap_max_wait": 0}
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Settings:
     lock_timeout: int = 600
     workers: int = 1
     keep_exports: int = 5
+    swap_lock_timeout_ms: int = 50  # the longest a swap (and readers queued behind it) waits per try
+    swap_max_wait: int = 60         # seconds a swap keeps retrying while readers hold the live table
     central_scheduler: bool = False
     auto_plan: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too

@@ -10,11 +10,15 @@ import csv
 import gzip
 import hashlib
 import io
+import random
 import re
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
+import psycopg2.errors
 from loguru import logger
 
 from stir.errors import PublishError
@@ -33,13 +37,17 @@ def pg_message(exc: psycopg2.Error) -> str:
 
 
 @contextmanager
-def transaction(conn, failure: str):
+def transaction(conn, failure: str, passthrough: tuple = ()):
     """A cursor in one transaction: committed when the block ends, rolled back on any error;
-    PostgreSQL's errors become a PublishError that starts with `failure`."""
+    PostgreSQL's errors become a PublishError that starts with `failure`, except those of the
+    `passthrough` types, which are re-raised as they are (after the rollback)."""
     try:
         with conn.cursor() as cur:
             yield cur
         conn.commit()
+    except passthrough:
+        conn.rollback()
+        raise
     except psycopg2.Error as exc:
         conn.rollback()
         raise PublishError(f"{failure}\n{pg_message(exc)}") from None
@@ -192,10 +200,63 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path) -> None
         )
 
 
-def swap(conn, spec: PublishSpec, manifest: Manifest) -> None:
-    """Make the loaded shadow live and keep the previous live table as stir_backup.<table>."""
+@dataclass(frozen=True)
+class SwapPolicy:
+    """How a swap waits for its lock: each try waits at most `lock_timeout_ms` (readers queued
+    behind it wait no longer), then backs off (doubling from 50 ms to 2 s, with jitter) and
+    tries again, until `max_wait_s` has passed."""
+
+    lock_timeout_ms: int = 50
+    max_wait_s: float = 60.0
+
+
+def _lock_holder(conn, table: str) -> str:
+    with conn.cursor() as cur:
+        cur.execute(read_sql("stir.serving.sql", "lock_holder.sql"), {"name": f"public.{table}"})
+        row = cur.fetchone()
+    conn.rollback()
+    if row is None:
+        return "a session that has since let go"
+    pid, started, state, query = row
+    return f"pid {pid} ({state}, query started {started:%Y-%m-%d %H:%M:%S%z}: {query!r})"
+
+
+def swap(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy = SwapPolicy()) -> tuple[int, float]:
+    """Make the loaded shadow live and keep the previous live table as stir_backup.<table>.
+    Retries while another session holds the live table (see SwapPolicy); returns (tries,
+    seconds waited)."""
     table = ident(spec.table)
-    with transaction(conn, f"{spec.table}: swap failed; the live table is untouched.") as cur:
+    started = time.monotonic()
+    tries, delay = 0, 0.05
+    while True:
+        tries += 1
+        waited = time.monotonic() - started
+        try:
+            first = _swap_once(conn, spec, manifest, policy, tries, waited)
+            break
+        except psycopg2.errors.LockNotAvailable:
+            holder = _lock_holder(conn, spec.table)
+            waited = time.monotonic() - started
+            if waited + delay > policy.max_wait_s:
+                raise PublishError(
+                    f"{spec.table}: swap failed; the live table is untouched. public.{table} stayed locked by "
+                    f"{holder} for {waited:.1f}s over {tries} tries (swap_max_wait = {policy.max_wait_s:g}s)"
+                ) from None
+            if tries == 1:
+                logger.info("{}: the live table is in use by {}; retrying the swap", spec.table, holder)
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 2.0)
+    kept = "first publish, no earlier version" if first else f"previous table kept as stir_backup.{table}"
+    logger.info("{}: published {:,} rows (fingerprint {}); {}; swap took {} tries, {:.2f}s waiting", spec.table,
+                manifest.rows, manifest.fingerprint, kept, tries, waited)
+    return tries, waited
+
+
+def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries: int, waited: float) -> bool:
+    """One try of the swap transaction; returns whether it was the table's first publish."""
+    table = ident(spec.table)
+    with transaction(conn, f"{spec.table}: swap failed; the live table is untouched.",
+                     passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
         marker = table_marker(cur, "stir_shadow", table)
         if marker != MARKER_PREFIX + manifest.fingerprint:
             raise PublishError(
@@ -205,10 +266,10 @@ def swap(conn, spec: PublishSpec, manifest: Manifest) -> None:
         first = _is_placeholder(cur, table)
         cur.execute(
             render_sql("stir.serving.sql", "first_swap.sql" if first else "swap.sql", table=table),
-            {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart},
+            {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart,
+             "lock_timeout": f"{policy.lock_timeout_ms}ms", "wait_ms": round(waited * 1000), "tries": tries},
         )
-    kept = "first publish, no earlier version" if first else f"previous table kept as stir_backup.{table}"
-    logger.info("{}: published {:,} rows (fingerprint {}); {}", spec.table, manifest.rows, manifest.fingerprint, kept)
+    return first
 
 
 def _is_placeholder(cur, table: str) -> bool:

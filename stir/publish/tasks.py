@@ -116,13 +116,14 @@ class SwapTable(_PublishStep):
         return TableMarkerTarget("public", self.table, self.fingerprint)
 
     def run(self):
+        settings = load_settings()
+        policy = steps.SwapPolicy(settings.swap_lock_timeout_ms, settings.swap_max_wait)
         with connected() as conn:
-            steps.swap(conn, SPECS[self.table], self.manifest())
+            steps.swap(conn, SPECS[self.table], self.manifest(), policy)
         # The staged copy has served its purpose (the export stays in the store).
         staged = self.step(StageExport).output()
         if staged.exists():
             staged.remove()
-        settings = load_settings()
         steps.prune_exports(get_store(), self.table, settings.keep_exports, self.fingerprint, PROCESS_STARTED)
         steps.prune_stage(Path(settings.stage_dir), self.table, self.fingerprint, PROCESS_STARTED)
 

@@ -11,3 +11,6 @@ CREATE TABLE IF NOT EXISTS stir_meta.publish_log (
     published_at  timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
     PRIMARY KEY (serving_table, published_at, fingerprint)
 );
+-- How long each swap waited for its lock, and in how many tries (0 for rollbacks).
+ALTER TABLE stir_meta.publish_log ADD COLUMN IF NOT EXISTS swap_wait_ms bigint NOT NULL DEFAULT 0;
+ALTER TABLE stir_meta.publish_log ADD COLUMN IF NOT EXISTS swap_tries integer NOT NULL DEFAULT 0;
