@@ -14,6 +14,7 @@ from stir.errors import PublishError
 from stir.postgres import conninfo
 from stir.publish import steps
 from stir.serving.migrate import migrate
+from conftest import REPO
 from test_publish import HEADER, SPEC, export_file, live_rows, manifest
 
 ROW = '{id},"2026-01-01 00:00:00","IA","INSTAGRAM","p{id}",{id},"{{}}",true'
@@ -122,5 +123,45 @@ def test_autovacuum_is_off_the_shadow_until_it_is_live(pg, tmp_path, live):
     steps.swap(pg, SPEC, manifest("av", 1))
     with pg.cursor() as cur:
         cur.execute(options, ("public.leaderboard",))
+        assert cur.fetchone()[0] is None
+    pg.rollback()
+
+
+def test_one_publish_of_a_table_at_a_time(pg, tmp_path, live):
+    """Another run holding the table's publish lock is waited for, and named when the wait
+    runs out; the same fingerprint swapped twice (two runs) is published once."""
+    other = psycopg2.connect(conninfo())
+    with other.cursor() as cur:
+        cur.execute(open(REPO / "stir" / "serving" / "sql" / "publish_lock.sql").read(), {"table": "leaderboard"})
+        assert cur.fetchone()[0]
+    try:
+        data = export_file(tmp_path / "w.csv.gz", [HEADER, ROW.format(id=5)])
+        with pytest.raises(PublishError, match=rf"Another publish of leaderboard by pid {other.get_backend_pid()} "):
+            steps.load_shadow(pg, SPEC, manifest("w", 1), data, lock_wait_s=0.3)
+        assert live_rows(pg) == [(1, 1)]
+    finally:
+        other.rollback()   # the other run's transaction ends: its lock goes with it
+    steps.load_shadow(pg, SPEC, manifest("w", 1), data, lock_wait_s=0.3)
+    with other.cursor() as cur:
+        cur.execute(open(REPO / "stir" / "serving" / "sql" / "publish_lock.sql").read(), {"table": "leaderboard"})
+    try:
+        with pytest.raises(PublishError, match=rf"its publish lock stayed locked by pid {other.get_backend_pid()} "):
+            steps.swap(pg, SPEC, manifest("w", 1), steps.SwapPolicy(max_wait_s=0.3))
+    finally:
+        other.rollback()
+        other.close()
+    steps.swap(pg, SPEC, manifest("w", 1))
+    assert live_rows(pg) == [(5, 5)]
+    count = "SELECT count(*) FROM stir_meta.publish_log WHERE fingerprint = 'w'"
+    with pg.cursor() as cur:
+        cur.execute(count)
+        assert cur.fetchone()[0] == 1
+    pg.rollback()
+    steps.load_shadow(pg, SPEC, manifest("w", 1), data)   # a second run with the same data
+    steps.swap(pg, SPEC, manifest("w", 1))
+    with pg.cursor() as cur:
+        cur.execute(count)
+        assert cur.fetchone()[0] == 1
+        cur.execute("SELECT to_regclass('stir_shadow.leaderboard')")
         assert cur.fetchone()[0] is None
     pg.rollback()

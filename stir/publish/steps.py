@@ -161,16 +161,28 @@ def refused_row(data: Path, key: tuple[str, ...], exc: psycopg2.Error) -> str:
     return ""
 
 
-def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path) -> None:
+def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path, lock_wait_s: float = 60) -> None:
     """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
-    analyze it, all in one transaction: on any error nothing is left behind."""
+    analyze it, all in one transaction: on any error nothing is left behind. Another run
+    publishing the same table is waited for (up to `lock_wait_s`), never interleaved."""
     table = ident(spec.table)
     try:
         columns = [ident(c) for c in _csv_header(data)]
     except ValueError as exc:
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
     failure = f"{spec.table}: loading the shadow table failed; the live table is untouched."
-    with transaction(conn, failure) as cur:
+    try:
+        _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s)
+    except psycopg2.errors.LockNotAvailable:
+        holder = _holder(conn, "publish_lock_holder.sql", {"table": spec.table})
+        raise PublishError(f"{failure}\nAnother publish of {spec.table} by {holder} held its publish lock for "
+                           f"over {lock_wait_s:g}s (swap_max_wait)") from None
+
+
+def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s) -> None:
+    with transaction(conn, failure, passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
+        cur.execute(render_sql("stir.serving.sql", "publish_lock_wait.sql", wait=f"{max(lock_wait_s, 0.001):g}s"),
+                    {"table": spec.table})
         cur.execute(read_sql("stir.serving.sql", "meta.sql"))
         cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
         create_table(cur, "stir_shadow", spec)
@@ -210,9 +222,14 @@ class SwapPolicy:
     max_wait_s: float = 60.0
 
 
-def _lock_holder(conn, table: str) -> str:
+class _PublishLocked(Exception):
+    """Another session holds the table's publish lock (publish_lock.sql)."""
+
+
+def _holder(conn, sql_file: str, params: dict) -> str:
+    """Who holds a lock (lock_holder.sql or publish_lock_holder.sql), for messages."""
     with conn.cursor() as cur:
-        cur.execute(read_sql("stir.serving.sql", "lock_holder.sql"), {"name": f"public.{table}"})
+        cur.execute(read_sql("stir.serving.sql", sql_file), params)
         row = cur.fetchone()
     conn.rollback()
     if row is None:
@@ -232,32 +249,47 @@ def swap(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy = SwapP
         tries += 1
         waited = time.monotonic() - started
         try:
-            first = _swap_once(conn, spec, manifest, policy, tries, waited)
+            outcome = _swap_once(conn, spec, manifest, policy, tries, waited)
             break
-        except psycopg2.errors.LockNotAvailable:
-            holder = _lock_holder(conn, spec.table)
+        except (psycopg2.errors.LockNotAvailable, _PublishLocked) as exc:
+            if isinstance(exc, _PublishLocked):
+                what, holder = "its publish lock", _holder(conn, "publish_lock_holder.sql", {"table": spec.table})
+            else:
+                what, holder = f"public.{table}", _holder(conn, "lock_holder.sql", {"name": f"public.{table}"})
             waited = time.monotonic() - started
             if waited + delay > policy.max_wait_s:
                 raise PublishError(
-                    f"{spec.table}: swap failed; the live table is untouched. public.{table} stayed locked by "
+                    f"{spec.table}: swap failed; the live table is untouched. {what} stayed locked by "
                     f"{holder} for {waited:.1f}s over {tries} tries (swap_max_wait = {policy.max_wait_s:g}s)"
                 ) from None
             if tries == 1:
                 logger.info("{}: the live table is in use by {}; retrying the swap", spec.table, holder)
             time.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, 2.0)
-    kept = "first publish, no earlier version" if first else f"previous table kept as stir_backup.{table}"
+    if outcome == "already live":
+        logger.info("{}: fingerprint {} is already live (another run published it); nothing to swap",
+                    spec.table, manifest.fingerprint)
+        return tries, waited
+    kept = "first publish, no earlier version" if outcome == "first" else f"previous table kept as stir_backup.{table}"
     logger.info("{}: published {:,} rows (fingerprint {}); {}; swap took {} tries, {:.2f}s waiting", spec.table,
                 manifest.rows, manifest.fingerprint, kept, tries, waited)
     return tries, waited
 
 
-def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries: int, waited: float) -> bool:
-    """One try of the swap transaction; returns whether it was the table's first publish."""
+def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries: int, waited: float) -> str:
+    """One try of the swap transaction: 'first' (the table's first publish), 'swapped', or
+    'already live' (another run published the same fingerprint meanwhile)."""
     table = ident(spec.table)
     with transaction(conn, f"{spec.table}: swap failed; the live table is untouched.",
                      passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
+        cur.execute(read_sql("stir.serving.sql", "publish_lock.sql"), {"table": spec.table})
+        if not cur.fetchone()[0]:
+            raise _PublishLocked()
         marker = table_marker(cur, "stir_shadow", table)
+        if table_marker(cur, "public", table) == MARKER_PREFIX + manifest.fingerprint:
+            if marker == MARKER_PREFIX + manifest.fingerprint:  # a duplicate of the live table
+                cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
+            return "already live"
         if marker != MARKER_PREFIX + manifest.fingerprint:
             raise PublishError(
                 f"{spec.table}: stir_shadow.{table} holds {marker or 'nothing'}, not fingerprint "
@@ -269,7 +301,7 @@ def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, 
             {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart,
              "lock_timeout": f"{policy.lock_timeout_ms}ms", "wait_ms": round(waited * 1000), "tries": tries},
         )
-    return first
+    return "first" if first else "swapped"
 
 
 def _is_placeholder(cur, table: str) -> bool:

@@ -103,7 +103,8 @@ class LoadShadow(_PublishStep):
 
     def run(self):
         with connected() as conn:
-            steps.load_shadow(conn, SPECS[self.table], self.manifest(), Path(self.input().path))
+            steps.load_shadow(conn, SPECS[self.table], self.manifest(), Path(self.input().path),
+                              lock_wait_s=load_settings().swap_max_wait)
 
 
 class SwapTable(_PublishStep):
