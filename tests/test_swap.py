@@ -165,3 +165,48 @@ def test_one_publish_of_a_table_at_a_time(pg, tmp_path, live):
         cur.execute("SELECT to_regclass('stir_shadow.leaderboard')")
         assert cur.fetchone()[0] is None
     pg.rollback()
+
+
+def test_grants_comments_and_views_survive_swaps_and_rollbacks(pg, tmp_path):
+    """The API's reader role, a column comment and a view over the table keep working on the
+    new table after the first publish (over the empty placeholder), a swap and a rollback."""
+    with pg.cursor() as cur:
+        cur.execute("DROP VIEW IF EXISTS public.top_board; DROP TABLE IF EXISTS public.leaderboard;"
+                    "DROP TABLE IF EXISTS stir_backup.leaderboard; DROP TABLE IF EXISTS stir_shadow.leaderboard;"
+                    "DO $$ BEGIN CREATE ROLE api_reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
+    pg.commit()
+    migrate(pg)   # the empty placeholder, set up for the API before the first publish
+    with pg.cursor() as cur:
+        cur.execute("GRANT SELECT ON public.leaderboard TO api_reader;"
+                    "COMMENT ON COLUMN public.leaderboard.followers IS 'followers at the month''s end';"
+                    "CREATE VIEW public.top_board AS SELECT id, followers FROM public.leaderboard;"
+                    "GRANT SELECT ON public.top_board TO api_reader;")
+    pg.commit()
+
+    def as_reader(query):
+        conn = psycopg2.connect(conninfo().replace("postgres:@", "api_reader:@"))
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    def comment():
+        with pg.cursor() as cur:
+            cur.execute("SELECT col_description('public.leaderboard'::regclass, "
+                        "(SELECT attnum FROM pg_attribute WHERE attrelid = 'public.leaderboard'::regclass "
+                        "AND attname = 'followers'))")
+            found = cur.fetchone()[0]
+        pg.rollback()
+        return found
+
+    for fp, row_id in (("first", 7), ("second", 8)):
+        publish(pg, tmp_path, fp, row_id)
+        assert as_reader("SELECT id FROM public.leaderboard") == [(row_id,)], fp
+        assert as_reader("SELECT id, followers FROM public.top_board") == [(row_id, row_id)], fp
+        assert comment() == "followers at the month's end", fp
+    steps.rollback(pg, SPEC)
+    assert as_reader("SELECT id FROM public.leaderboard") == [(7,)]
+    assert as_reader("SELECT id FROM public.top_board") == [(7,)]
+    assert comment() == "followers at the month's end"

@@ -24,6 +24,7 @@ from loguru import logger
 from stir.errors import PublishError
 from stir.publish.manifest import Manifest, data_key, export_prefix, exports_root, fingerprint_of, manifest_key
 from stir.publish.specs import PublishSpec
+from stir.serving import api_objects
 from stir.serving.migrate import create_table, table_exists
 from stir.sqlfiles import ident, read_sql, render_fragment, render_sql
 from stir.store.base import Store
@@ -296,11 +297,15 @@ def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, 
                 f"{manifest.fingerprint}; another run replaced it, run the tier again"
             )
         first = _is_placeholder(cur, table)
+        kept = api_objects.capture(cur, table)
         cur.execute(
-            render_sql("stir.serving.sql", "first_swap.sql" if first else "swap.sql", table=table),
+            render_sql("stir.serving.sql", "swap.sql", table=table),
             {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart,
              "lock_timeout": f"{policy.lock_timeout_ms}ms", "wait_ms": round(waited * 1000), "tries": tries},
         )
+        api_objects.restore(cur, table, kept)
+        if first:
+            cur.execute(render_sql("stir.serving.sql", "drop_placeholder.sql", table=table))
     return "first" if first else "swapped"
 
 
@@ -330,8 +335,10 @@ def rollback(conn, spec: PublishSpec) -> str:
         if live is None:
             raise PublishError(f"{spec.table}: there is no live table to roll back")
         fingerprint = restored.removeprefix(MARKER_PREFIX)
+        kept = api_objects.capture(cur, table)
         cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),
                     {"table": spec.table, "fingerprint": fingerprint})
+        api_objects.restore(cur, table, kept)
     logger.info("{}: rolled back to fingerprint {}; the replaced table is now stir_backup.{}", spec.table, fingerprint, table)
     return fingerprint
 
