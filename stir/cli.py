@@ -116,6 +116,25 @@ def run_tier_command(tier, end, restate, central_scheduler, verbose):
 
 
 @main.command()
+@click.argument("tables", nargs=-1, type=click.Choice(list(SPECS)))
+def check(tables):
+    """Check that each mart fits its serving table (columns and types), as a publish does
+    before exporting. Exits 1 when one does not."""
+    from stir.postgres import connected
+    from stir.publish.schema import drift
+    from stir.warehouse import get_warehouse
+
+    failed = False
+    with connected() as conn:
+        for table in tables or SPECS:
+            problems = drift(get_warehouse(), conn, SPECS[table])
+            click.echo(f"{table}: " + ("fits its serving table" if not problems else "\n  ".join(["DRIFT", *problems])))
+            failed = failed or bool(problems)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
 def migrate():
     """Create Stir's schemas and any missing serving table in PostgreSQL."""
     from stir.postgres import connected

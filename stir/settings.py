@@ -27,7 +27,7 @@ CHOICES = {
 
 
 MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1,
-            "swap_lock_timeout_ms": 1, "swap_max_wait": 0}
+            "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Settings:
     keep_exports: int = 5
     swap_lock_timeout_ms: int = 50  # the longest a swap (and readers queued behind it) waits per try
     swap_max_wait: int = 60         # seconds a swap keeps retrying while readers hold the live table
+    min_row_fraction: float = 0.5   # a publish with fewer rows than this fraction of the live table's fails
     central_scheduler: bool = False
     auto_plan: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
@@ -85,6 +86,11 @@ def _coerce(name: str, raw: str, kind: type):
             return int(raw)
         except ValueError:
             raise ConfigError(f"setting {name!r}: expected a whole number, got {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"setting {name!r}: expected a number, got {raw!r}") from None
     return raw
 
 
@@ -143,7 +149,7 @@ def load_settings() -> Settings:
         if "Path" in f.type:
             values[f.name] = Path(raw).expanduser()
         else:
-            values[f.name] = _coerce(f.name, raw, {"int": int, "bool": bool}.get(f.type, str))
+            values[f.name] = _coerce(f.name, raw, {"int": int, "bool": bool, "float": float}.get(f.type, str))
     home = _resolve(Path(values.pop("home", ".stir")))
     for key, allowed in CHOICES.items():
         if key in values and values[key] not in allowed:

@@ -95,3 +95,23 @@ def test_failed_audit_stops_the_tier_before_publishing(project_stir):
     assert proc.returncode == 1
     assert "'unique_values' audit error" in proc.stdout + proc.stderr
     assert live(stir) == before
+
+
+def test_schema_drift_fails_before_any_export(project_stir):
+    """A model change that breaks the serving table is caught before the export, by the tier
+    and by `stir check`, and the live table keeps serving."""
+    stir, project = project_stir
+    before = live(stir)
+    exports = stir.home / "store" / "exports" / "leaderboard"
+    exported = sorted(p.name for p in exports.iterdir())
+    assert "leaderboard: fits its serving table" in stir.run("check").stdout
+    edit(project, "  cur.handle AS handle,", "  cur.handle AS handle_name,")
+    proc = stir.run_tier("daily", "--end", "2026-09-02", check=False)
+    assert proc.returncode == 1
+    assert "leaderboard: the mart does not fit the serving table (leaderboard.sql); nothing was exported" in proc.stderr
+    assert "serving column handle (text) is missing from mart stir_marts.mart_leaderboard" in proc.stderr
+    assert "mart column handle_name is not a column of the serving table" in proc.stderr
+    assert sorted(p.name for p in exports.iterdir()) == exported
+    assert live(stir) == before
+    check = stir.run("check", "leaderboard", check=False)
+    assert check.returncode == 1 and "leaderboard: DRIFT" in check.stdout

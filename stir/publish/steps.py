@@ -162,7 +162,8 @@ def refused_row(data: Path, key: tuple[str, ...], exc: psycopg2.Error) -> str:
     return ""
 
 
-def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path, lock_wait_s: float = 60) -> None:
+def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path, lock_wait_s: float = 60,
+                min_row_fraction: float = 0.5) -> None:
     """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
     analyze it, all in one transaction: on any error nothing is left behind. Another run
     publishing the same table is waited for (up to `lock_wait_s`), never interleaved."""
@@ -173,14 +174,14 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path, lock_wa
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
     failure = f"{spec.table}: loading the shadow table failed; the live table is untouched."
     try:
-        _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s)
+        _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction)
     except psycopg2.errors.LockNotAvailable:
         holder = _holder(conn, "publish_lock_holder.sql", {"table": spec.table})
         raise PublishError(f"{failure}\nAnother publish of {spec.table} by {holder} held its publish lock for "
                            f"over {lock_wait_s:g}s (swap_max_wait)") from None
 
 
-def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s) -> None:
+def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction) -> None:
     with transaction(conn, failure, passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
         cur.execute(render_sql("stir.serving.sql", "publish_lock_wait.sql", wait=f"{max(lock_wait_s, 0.001):g}s"),
                     {"table": spec.table})
@@ -208,6 +209,12 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
             raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
         if loaded == 0 and not spec.allow_empty:
             raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
+        if table_marker(cur, "public", table) is not None:
+            cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
+            live = cur.fetchone()[0]
+            if loaded < min_row_fraction * live:
+                raise PublishError(f"{spec.table}: the new table has {loaded:,} rows, fewer than {min_row_fraction:g} "
+                                   f"of the live table's {live:,} (min_row_fraction); refusing to publish it")
         cur.execute(
             render_sql("stir.serving.sql", "finish_shadow.sql", table=table, marker=MARKER_PREFIX + manifest.fingerprint)
         )

@@ -14,7 +14,7 @@ import luigi
 
 from stir.models import run_models
 from stir.postgres import connected
-from stir.publish import steps
+from stir.publish import schema, steps
 from stir.publish.manifest import manifest_key
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
@@ -103,8 +103,9 @@ class LoadShadow(_PublishStep):
 
     def run(self):
         with connected() as conn:
+            settings = load_settings()
             steps.load_shadow(conn, SPECS[self.table], self.manifest(), Path(self.input().path),
-                              lock_wait_s=load_settings().swap_max_wait)
+                              lock_wait_s=settings.swap_max_wait, min_row_fraction=settings.min_row_fraction)
 
 
 class SwapTable(_PublishStep):
@@ -144,6 +145,7 @@ class Publish(_RunsOnce):
     def run(self):
         with connected() as conn:
             migrate(conn)
+            schema.check(get_warehouse(), conn, SPECS[self.table])  # drift fails before any export
         fingerprint, _ = steps.fingerprint(get_warehouse(), SPECS[self.table])
         yield SwapTable(table=self.table, fingerprint=fingerprint)
         self._done = True

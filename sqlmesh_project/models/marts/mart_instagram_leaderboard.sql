@@ -13,7 +13,7 @@ SELECT
   'IA' AS profile_platform,
   'INSTAGRAM' AS platform,
   m.profile_id AS platform_id,
-  a.account_id AS platform_profile_id,
+  toInt64(a.account_id) AS platform_profile_id,
   a.handle AS handle,
   a.category AS category,
   a.language AS language,

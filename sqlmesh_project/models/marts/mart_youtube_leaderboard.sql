@@ -31,7 +31,7 @@ SELECT
   'YA' AS profile_platform,
   'YOUTUBE' AS platform,
   g.channel_id AS platform_id,
-  a.account_id AS platform_profile_id,
+  toInt64(a.account_id) AS platform_profile_id,
   a.handle AS handle,
   a.category AS category,
   a.language AS language,
