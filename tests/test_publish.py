@@ -73,7 +73,7 @@ def test_good_export_is_live_with_nulls_json_and_booleans(pg, live):
     ([HEADER, '5,"2026-01-01 00:00:00","IA","INSTAGRAM","p5",1,"{""a"": ""x\\u0000y""}",true'], 1,
      r'unsupported Unicode escape sequence[\s\S]*column current_month_ranks[\s\S]*refused: leaderboard row id=5'),
     ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true',
-      '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p4",1,"{}",true'], 2, r"duplicate key value[\s\S]*\(id\)=\(3\)"),
+      '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p4",1,"{}",true'], 2, r"could not create unique index \"leaderboard_pkey\"[\s\S]*Key \(id\)=\(3\) is duplicated"),
     ([HEADER, '3,"2026-01-01 00:00:00","IA",\\N,"p3",1,"{}",true'], 1, r'column "platform"'),
     ([HEADER + ",surprise", '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true,x'], 1,
      r"has column 'surprise', which the serving table does not"),

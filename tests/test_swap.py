@@ -210,3 +210,21 @@ def test_grants_comments_and_views_survive_swaps_and_rollbacks(pg, tmp_path):
     assert as_reader("SELECT id FROM public.leaderboard") == [(7,)]
     assert as_reader("SELECT id FROM public.top_board") == [(7,)]
     assert comment() == "followers at the month's end"
+
+
+def test_the_load_builds_the_ddl_keys_and_indexes_after_the_copy(pg, tmp_path, live):
+    """The shadow is copied into without indexes, then gets exactly the DDL's keys and indexes."""
+    publish(pg, tmp_path, "indexed", 6)
+    with pg.cursor() as cur:
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                    "AND tablename = 'leaderboard' ORDER BY indexname")
+        live_indexes = cur.fetchall()
+        cur.execute("SELECT conname, contype FROM pg_constraint WHERE conrelid = 'public.leaderboard'::regclass "
+                    "AND contype IN ('p', 'u') ORDER BY conname")
+        constraints = cur.fetchall()
+    pg.rollback()
+    assert [name for name, _ in live_indexes] == [
+        "leaderboard_month_platform_category_rank_idx", "leaderboard_month_platform_change_rank_idx",
+        "leaderboard_month_platform_profile_idx", "leaderboard_pkey"]
+    assert constraints == [("leaderboard_pkey", "p")]
+    assert all("ON public.leaderboard" in definition for _, definition in live_indexes)

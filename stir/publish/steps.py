@@ -24,7 +24,7 @@ from loguru import logger
 from stir.errors import PublishError
 from stir.publish.manifest import Manifest, data_key, export_prefix, exports_root, fingerprint_of, manifest_key
 from stir.publish.specs import PublishSpec
-from stir.serving import api_objects
+from stir.serving import api_objects, deferred_indexes
 from stir.serving.migrate import create_table, table_exists
 from stir.sqlfiles import ident, read_sql, render_fragment, render_sql
 from stir.store.base import Store
@@ -196,6 +196,7 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
                 f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not"
             )
         logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
+        deferred = deferred_indexes.defer(cur, table)
         try:
             with gzip.open(data, "rb") as fh:
                 cur.copy_expert(
@@ -205,6 +206,7 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
             row = refused_row(data, spec.key, exc)
             raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
         loaded = cur.rowcount
+        deferred_indexes.rebuild(cur, table, deferred)
         if loaded != manifest.rows:
             raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
         if loaded == 0 and not spec.allow_empty:
