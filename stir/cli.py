@@ -107,9 +107,16 @@ def run_tier_command(tier, end, restate, central_scheduler, verbose):
 
     if verbose:
         os.environ["STIR_VERBOSE"] = "1"  # Luigi's worker processes read it too
-    result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler, restate=restate)
+    from stir.settings import load_settings
+    from stir.tier_lock import TierRunning
+
+    try:
+        result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler, restate=restate)
+    except TierRunning as exc:
+        click.echo(str(exc))
+        sys.exit(load_settings().tier_running_exit_code)
     line = result.last_line()
-    if not result.exit_ok:
+    if not result.ok:
         _fail(StirError(line))
     hints = "; ".join(f"stir show {table}" for table in result.published)
     click.echo(line + (f". Inspect with: {hints}" if hints else ""))

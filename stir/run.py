@@ -13,6 +13,7 @@ from stir.progress import label, luigi_logging
 from stir.publish.tasks import Publish, RunModels, SwapTable
 from stir.run_record import read_models
 from stir.settings import load_settings
+from stir.tier_lock import tier_lock
 from stir.tiers import check_tier, publishes
 
 
@@ -25,19 +26,10 @@ class TierResult:
     published: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # the steps that failed
-    overlap: list[str] = field(default_factory=list)  # steps another run (same tier and T) was running
-
-    @property
-    def exit_ok(self) -> bool:
-        """A run that found another run of the same tier and T at work has not failed."""
-        return self.ok or (bool(self.overlap) and not self.failed)
 
     def last_line(self) -> str:
         """What the run did, in one line: a run that did nothing says so."""
         head = f"tier {self.tier} (T = {self.end} UTC)"
-        if self.overlap and not self.failed:
-            return (f"{head}: another run of this tier with the same T is running {', '.join(self.overlap)}; "
-                    "this run left them to it and did nothing")
         if not self.ok:
             failed = ", ".join(self.failed) or "see the output above"
             return f"{head}: failed: {failed}"
@@ -77,22 +69,24 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
     workers = 1 if settings.warehouse == "chdb" else settings.workers
     logging_args = luigi_logging(settings.verbose)
     tables = [spec.table for spec in publishes(tier)]
-    logger.info("tier {}: T = {} UTC; models tag:{}{}, publishing {}", tier, end, tier,
-                " (restated)" if restate else "", ", ".join(tables) or "nothing")
-    result = luigi.build(
-        tier_tasks(tier, end, restate),
-        local_scheduler=not central_scheduler,
-        workers=workers,
-        detailed_summary=True,
-        **logging_args,
-    )
-    ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY)
-    summary = _summary_dict(result.worker)
-    swapped = {task.table for task in summary["completed"] if isinstance(task, SwapTable)}
-    return TierResult(
-        tier=tier, end=end, ok=ok, models=read_models(tier, end),
-        published=[t for t in tables if t in swapped],
-        unchanged=[t for t in tables if t not in swapped] if ok else [],
-        failed=sorted(label(task) for task in summary["failed"]),
-        overlap=sorted(label(task) for task in summary["run_by_other_worker"]),
-    )
+    with tier_lock(tier, end) as record:   # raises TierRunning when another run has the tier
+        logger.info("tier {}: T = {} UTC; models tag:{}{}, publishing {}", tier, end, tier,
+                    " (restated)" if restate else "", ", ".join(tables) or "nothing")
+        result = luigi.build(
+            tier_tasks(tier, end, restate),
+            local_scheduler=not central_scheduler,
+            workers=workers,
+            detailed_summary=True,
+            **logging_args,
+        )
+        ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY)
+        summary = _summary_dict(result.worker)
+        swapped = {task.table for task in summary["completed"] if isinstance(task, SwapTable)}
+        outcome = TierResult(
+            tier=tier, end=end, ok=ok, models=read_models(tier, end),
+            published=[t for t in tables if t in swapped],
+            unchanged=[t for t in tables if t not in swapped] if ok else [],
+            failed=sorted(label(task) for task in summary["failed"]),
+        )
+        record("ok" if ok else "failed")
+    return outcome

@@ -56,6 +56,7 @@ class Settings:
     swap_lock_timeout_ms: int = 50  # the longest a swap (and readers queued behind it) waits per try
     swap_max_wait: int = 60         # seconds a swap keeps retrying while readers hold the live table
     min_row_fraction: float = 0.5   # a publish with fewer rows than this fraction of the live table's fails
+    tier_running_exit_code: int = 0  # exit status of a start that finds its tier already running
     central_scheduler: bool = False
     auto_plan: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too

@@ -145,8 +145,8 @@ def test_run_through_luigid(tmp_path, luigid):
 
 
 def test_overlapping_runs_through_luigid_report_the_overlap(tmp_path, luigid):
-    """Two starts of one tier with the same T: the first runs, the second sees its tasks
-    running in the first and says so (exit 0), instead of both failing."""
+    """Two starts of one tier with the same T through luigid: the first runs, the second is
+    stopped by the tier's lock and says who runs the tier (exit 0), instead of both failing."""
     port, cfg = luigid
     stir = Stir(tmp_path / "home")
     stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
@@ -162,8 +162,7 @@ def test_overlapping_runs_through_luigid_report_the_overlap(tmp_path, luigid):
             raise AssertionError("the first run never started its models")
         second = stir.run_tier("daily", "--end", "2026-09-02", check=False)
         assert second.returncode == 0, second.stderr
-        assert ("another run of this tier with the same T is running models tag:daily; "
-                "this run left them to it and did nothing") in second.stdout
+        assert f"tier daily is already running (pid {first.pid} on " in second.stdout
         out, err = first.communicate(timeout=300)
         assert first.returncode == 0, err
         assert "done: models ran; published leaderboard" in out

@@ -14,3 +14,13 @@ CREATE TABLE IF NOT EXISTS stir_meta.publish_log (
 -- How long each swap waited for its lock, and in how many tries (0 for rollbacks).
 ALTER TABLE stir_meta.publish_log ADD COLUMN IF NOT EXISTS swap_wait_ms bigint NOT NULL DEFAULT 0;
 ALTER TABLE stir_meta.publish_log ADD COLUMN IF NOT EXISTS swap_tries integer NOT NULL DEFAULT 0;
+-- One row per tier run: who ran it, when, and how it ended (NULL while it runs).
+CREATE TABLE IF NOT EXISTS stir_meta.tier_runs (
+    tier         text NOT NULL,
+    run_end      timestamp NOT NULL,
+    pid          integer NOT NULL,
+    host         text NOT NULL,
+    started_at   timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
+    finished_at  timestamp,
+    result       text
+);

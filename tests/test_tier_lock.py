@@ -1,0 +1,87 @@
+"""One run per tier at a time (issue 10, item 2), with real processes: a second start of a
+running tier says who runs it and exits 0 (or the configured code) without doing anything,
+and a SIGKILLed run leaves no lock behind."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import psycopg2.errors
+import pytest
+
+from conftest import REPO, Stir
+
+END = "2026-09-02"
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    stir = Stir(tmp_path / "home")
+    stir.run("seed", "--profiles", "30", "--months", "2", "--end", "2026-09-01")
+    return stir
+
+
+def start(stir, tier="daily"):
+    return subprocess.Popen([str(REPO / "bin" / "run_tier"), tier, "--end", END], cwd=REPO, env=stir.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until_running(stir, proc, tier="daily"):
+    """Until the run holds its tier's lock (its row in stir_meta.tier_runs is unfinished)."""
+    conn = stir.pg()
+    conn.autocommit = True
+    try:
+        for _ in range(600):
+            assert proc.poll() is None, proc.communicate()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT count(*) FROM stir_meta.tier_runs WHERE tier = %s AND finished_at IS NULL",
+                                (tier,))
+                    if cur.fetchone()[0]:
+                        return
+            except psycopg2.errors.UndefinedTable:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("the run never took its tier's lock")
+    finally:
+        conn.close()
+
+
+def runs(stir):
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("SELECT pid, result FROM stir_meta.tier_runs ORDER BY started_at")
+        found = cur.fetchall()
+    conn.close()
+    return found
+
+
+def test_a_second_start_of_a_running_tier_says_who_runs_it(seeded):
+    first = start(seeded)
+    try:
+        wait_until_running(seeded, first)
+        second = seeded.run_tier("daily", "--end", END, check=False)
+        assert second.returncode == 0, second.stderr
+        assert second.stdout.strip().startswith(f"tier daily is already running (pid {first.pid} on ")
+        assert second.stdout.strip().endswith("UTC); this start did nothing")
+        seeded.env["STIR_TIER_RUNNING_EXIT_CODE"] = "75"
+        third = seeded.run_tier("daily", "--end", END, check=False)
+        assert third.returncode == 75
+        out, err = first.communicate(timeout=300)
+        assert first.returncode == 0, err
+        assert "published leaderboard" in out
+    finally:
+        first.kill()
+    assert runs(seeded) == [(first.pid, "ok")]
+
+
+def test_a_killed_run_leaves_no_lock(seeded):
+    first = start(seeded)
+    wait_until_running(seeded, first)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    again = seeded.run_tier("daily", "--end", END)
+    assert "published leaderboard" in again.stdout
+    assert [result for _, result in runs(seeded)] == ["killed", "ok"]
