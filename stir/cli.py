@@ -100,9 +100,11 @@ def seed(profiles, months, seed_, end, out, no_ingest):
 @click.option("--restate", is_flag=True, help="Run the tier's model intervals up to --end again (data changed in them).")
 @click.option("--central-scheduler/--local-scheduler", default=None, help="Use luigid (default from luigi.cfg).")
 @click.option("--verbose", "-v", is_flag=True, help="Also print Luigi's scheduler lines and summary, and SQLMesh's log.")
-def run_tier_command(tier, end, restate, central_scheduler, verbose):
+@click.option("--retries", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Start a failed run again this many times, a minute apart (same T).")
+def run_tier_command(tier, end, restate, central_scheduler, verbose, retries):
     """Run one frequency tier once: its models, then its publishes."""
-    from stir.run import run_tier
+    from stir.run import run_tier_with_retries
     from stir.timing import resolve_end
 
     if verbose:
@@ -111,7 +113,8 @@ def run_tier_command(tier, end, restate, central_scheduler, verbose):
     from stir.tier_lock import TierRunning
 
     try:
-        result = run_tier(tier, end=resolve_end(end), central_scheduler=central_scheduler, restate=restate)
+        result = run_tier_with_retries(tier, resolve_end(end), retries, load_settings().retry_delay,
+                                       central_scheduler=central_scheduler, restate=restate)
     except TierRunning as exc:
         click.echo(str(exc))
         sys.exit(load_settings().tier_running_exit_code)
@@ -139,6 +142,34 @@ def check(tables):
             failed = failed or bool(problems)
     if failed:
         sys.exit(1)
+
+
+@main.command()
+def tiers():
+    """List the tiers: models' cadence, schedule (UTC), timeout, retries, publishes."""
+    from stir.formatting import render
+    from stir.tiers import TIER_TABLE, publishes
+
+    rows = [(t.name, t.models_cron, t.schedule, f"{t.timeout_min} min", t.retries,
+             ", ".join(spec.table for spec in publishes(t.name)) or "-") for t in TIER_TABLE]
+    click.echo(render(["tier", "models", "schedule (UTC)", "timeout", "retries", "publishes"], rows))
+
+
+@main.command()
+@click.option("--systemd", "systemd_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write systemd service and timer units for every tier into this directory.")
+def schedule(systemd_dir):
+    """Print a crontab that runs every tier on its schedule (or write systemd units)."""
+    from stir.schedule import crontab, write_systemd
+    from stir.settings import project_dir
+
+    if systemd_dir is None:
+        click.echo(crontab(project_dir()), nl=False)
+        return
+    written = write_systemd(project_dir(), systemd_dir)
+    click.echo(f"wrote {len(written)} units to {systemd_dir}; install them with: "
+               f"cp {systemd_dir}/stir-* /etc/systemd/system/ && systemctl daemon-reload && "
+               "systemctl enable --now " + " ".join(p.name for p in written if p.suffix == ".timer"))
 
 
 @main.command()

@@ -3,6 +3,7 @@
 in luigi.cfg say where it is."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import luigi
@@ -90,3 +91,15 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
         )
         record("ok" if ok else "failed")
     return outcome
+
+
+def run_tier_with_retries(tier: str, end: str, retries: int = 0, delay_s: float = 60, **kwargs) -> TierResult:
+    """run_tier, started again up to `retries` times after a failure (same T: every step is
+    idempotent, so a retry resumes where the failed run stopped)."""
+    for attempt in range(retries + 1):
+        result = run_tier(tier, end, **kwargs)
+        if result.ok or attempt == retries:
+            return result
+        logger.warning("tier {}: failed; retrying in {:.0f}s (retry {} of {})", tier, delay_s, attempt + 1, retries)
+        time.sleep(delay_s)
+    return result
