@@ -145,6 +145,36 @@ def check(tables):
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for monitoring.")
+def status(as_json):
+    """Freshness of every serving table and the last run of every tier. Exits 1 when a table
+    is stale (older than two periods of its tier's schedule) or a tier's last run failed."""
+    import json
+
+    from stir.formatting import render
+    from stir.postgres import connected
+    from stir.status import as_dict, healthy, status as read_status
+
+    with connected() as conn:
+        tables, tiers = read_status(conn)
+    if as_json:
+        click.echo(json.dumps(as_dict(tables, tiers), indent=2))
+    else:
+        def age(seconds):
+            return "-" if seconds is None else f"{seconds / 3600:.1f} h"
+
+        click.echo(render(["table", "tier", "last publish (UTC)", "rows", "fingerprint", "age", "state"], [
+            (t.table, t.tier, t.published_at or "never", t.rows, t.fingerprint, age(t.age_s),
+             "STALE" if t.stale else "fresh") for t in tables]))
+        click.echo()
+        click.echo(render(["tier", "last T (UTC)", "started (UTC)", "duration", "result"], [
+            (t.tier, t.last_end or "-", t.started_at or "never", "-" if t.duration_s is None else f"{t.duration_s:.0f} s",
+             "running" if t.running else (t.result or "-")) for t in tiers]))
+    if not healthy(tables, tiers):
+        sys.exit(1)
+
+
+@main.command()
 def tiers():
     """List the tiers: models' cadence, schedule (UTC), timeout, retries, publishes."""
     from stir.formatting import render

@@ -1,0 +1,59 @@
+"""`stir status` as a monitoring probe (issue 10, item 8), after real tier runs: fresh tables
+and good runs exit 0; a table older than two periods of its tier's schedule, or a tier
+whose last run failed, exits 1; --json carries the same for machines."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import Stir
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    stir = Stir(tmp_path_factory.mktemp("status") / "home")
+    stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
+    stir.run_tier("15min", "--end", "2026-09-02 12:00:00")
+    stir.run_tier("daily", "--end", "2026-09-02")
+    return stir
+
+
+def execute(stir, statement):
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def test_fresh_tables_and_good_runs_pass(ran):
+    proc = ran.run("status")
+    assert proc.returncode == 0
+    assert "leaderboard        daily" in proc.stdout and "fresh" in proc.stdout and "STALE" not in proc.stdout
+    report = json.loads(ran.run("status", "--json").stdout)
+    assert report["ok"] is True
+    assert {t["table"]: t["stale"] for t in report["tables"]} == {
+        "leaderboard": False, "instagram_account": False, "youtube_account": False}
+    assert {t["tier"]: t["result"] for t in report["tiers"] if t["result"]} == {"15min": "ok", "daily": "ok"}
+
+
+def test_a_stale_table_fails_the_probe(ran):
+    # Two days without a publish: more than two periods of the daily schedule.
+    execute(ran, "UPDATE stir_meta.publish_log SET published_at = published_at - interval '49 hours' "
+                 "WHERE serving_table = 'leaderboard'")
+    proc = ran.run("status", check=False)
+    assert proc.returncode == 1
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("leaderboard"))
+    assert line.endswith("STALE") and "49." in line
+    report = json.loads(ran.run("status", "--json", check=False).stdout)
+    assert report["ok"] is False
+
+
+def test_a_failed_last_run_fails_the_probe(ran):
+    execute(ran, "UPDATE stir_meta.publish_log SET published_at = now() AT TIME ZONE 'utc'")
+    assert ran.run("status", check=False).returncode == 0
+    execute(ran, "UPDATE stir_meta.tier_runs SET result = 'failed' WHERE tier = '15min'")
+    proc = ran.run("status", check=False)
+    assert proc.returncode == 1
+    assert next(l for l in proc.stdout.splitlines() if l.startswith("15min")).endswith("failed")
