@@ -104,7 +104,7 @@ def seed(profiles, months, seed_, end, out, no_ingest):
               help="Start a failed run again this many times, a minute apart (same T).")
 def run_tier_command(tier, end, restate, central_scheduler, verbose, retries):
     """Run one frequency tier once: its models, then its publishes."""
-    from stir.run import run_tier_with_retries
+    from stir.run import run_tier_job
     from stir.timing import resolve_end
 
     if verbose:
@@ -113,7 +113,7 @@ def run_tier_command(tier, end, restate, central_scheduler, verbose, retries):
     from stir.tier_lock import TierRunning
 
     try:
-        result = run_tier_with_retries(tier, resolve_end(end), retries, load_settings().retry_delay,
+        result = run_tier_job(tier, resolve_end(end), retries, load_settings().retry_delay,
                                        central_scheduler=central_scheduler, restate=restate)
     except TierRunning as exc:
         click.echo(str(exc))

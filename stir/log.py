@@ -9,7 +9,8 @@ from loguru import logger
 from stir.errors import ConfigError
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-SECRET_VARIABLES = ("CLICKHOUSE_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "STIR_PG_DSN", "PGPASSWORD")
+SECRET_VARIABLES = ("CLICKHOUSE_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "STIR_PG_DSN", "PGPASSWORD",
+                    "STIR_ALERT_WEBHOOK_URL")
 
 
 def _secrets() -> list[str]:
@@ -48,3 +49,8 @@ def setup(level: str | None = None) -> None:
         format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
         colorize=None,
     )
+
+
+def run_log(path) -> int:
+    """Also write Stir's messages to `path` (one file per tier run); returns the sink's id."""
+    return logger.add(str(path), level="DEBUG", format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")

@@ -39,9 +39,14 @@ def _step_done(task: luigi.Task) -> None:
         logger.info("{}: done in {:.1f}s", label(task), seconds)
 
 
+# (step, error) of every step that failed in this process, for the run's alert.
+FAILURES: list[tuple[str, str]] = []
+
+
 @luigi.Task.event_handler(luigi.Event.FAILURE)
 def _step_failed(task: luigi.Task, exception: BaseException) -> None:
     logger.error("{}: failed: {}", label(task), exception)
+    FAILURES.append((label(task), str(exception).splitlines()[0] if str(exception) else type(exception).__name__))
 
 
 class _DropExpectedTracebacks(logging.Filter):

@@ -3,6 +3,8 @@
 in luigi.cfg say where it is."""
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -10,12 +12,13 @@ import luigi
 from luigi.execution_summary import _summary_dict
 from loguru import logger
 
-from stir.progress import label, luigi_logging
+from stir import alerts, log
+from stir.progress import FAILURES, label, luigi_logging
 from stir.publish.tasks import Publish, RunModels, SwapTable
 from stir.run_record import read_models
 from stir.settings import load_settings
 from stir.tier_lock import tier_lock
-from stir.tiers import check_tier, publishes
+from stir.tiers import TIERS_BY_NAME, check_tier, publishes
 
 
 @dataclass
@@ -93,13 +96,30 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
     return outcome
 
 
-def run_tier_with_retries(tier: str, end: str, retries: int = 0, delay_s: float = 60, **kwargs) -> TierResult:
-    """run_tier, started again up to `retries` times after a failure (same T: every step is
-    idempotent, so a retry resumes where the failed run stopped)."""
-    for attempt in range(retries + 1):
-        result = run_tier(tier, end, **kwargs)
-        if result.ok or attempt == retries:
-            return result
-        logger.warning("tier {}: failed; retrying in {:.0f}s (retry {} of {})", tier, delay_s, attempt + 1, retries)
-        time.sleep(delay_s)
-    return result
+def run_tier_job(tier: str, end: str, retries: int = 0, delay_s: float = 60, **kwargs) -> TierResult:
+    """What `bin/run_tier` does, for a run nobody watches: a log file of its own (its path
+    printed first), an alert if it is still running after the tier's timeout, the run started
+    again up to `retries` times after a failure (same T: every step is idempotent, so a retry
+    resumes where the failed run stopped), and an alert when it finally fails."""
+    settings = load_settings()
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    log_path = settings.home / "logs" / f"{tier}-{stamp}-{os.getpid()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sink = log.run_log(log_path)
+    logger.info("tier {}: log file {}", tier, log_path)
+    timeout_s = settings.tier_timeout or TIERS_BY_NAME[tier].timeout_min * 60
+    watchdog = alerts.watchdog(tier, end, timeout_s, log_path)
+    try:
+        for attempt in range(retries + 1):
+            FAILURES.clear()
+            result = run_tier(tier, end, **kwargs)
+            if result.ok or attempt == retries:
+                break
+            logger.warning("tier {}: failed; retrying in {:.0f}s (retry {} of {})", tier, delay_s, attempt + 1, retries)
+            time.sleep(delay_s)
+        if not result.ok:
+            alerts.tier_failed(tier, end, list(FAILURES) or [(step, "failed") for step in result.failed], log_path)
+        return result
+    finally:
+        watchdog.cancel()
+        logger.remove(sink)

@@ -7,6 +7,8 @@ from pathlib import Path
 from stir.errors import StirError
 from stir.tiers import TIER_TABLE, Tier
 
+# A run alerts at its tier's timeout; the timer stops it this much later.
+GRACE_MIN = 5
 _DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 
 
@@ -37,12 +39,12 @@ def _command(project: Path, tier: Tier) -> str:
 def crontab(project: Path) -> str:
     lines = [
         "# Stir's tiers (stir schedule). Times are UTC: install where cron runs in UTC.",
-        "# Each line stops its run after the tier's timeout (coreutils timeout).",
+        "# A run alerts at its tier's timeout; each line stops it 5 minutes later (coreutils timeout).",
         "SHELL=/bin/bash",
         f"STIR_PROJECT={project}",
     ]
     for tier in TIER_TABLE:
-        lines.append(f"{tier.schedule} timeout {tier.timeout_min}m {_command(project, tier)}")
+        lines.append(f"{tier.schedule} timeout {tier.timeout_min + GRACE_MIN}m {_command(project, tier)}")
     return "\n".join(lines) + "\n"
 
 
@@ -58,7 +60,7 @@ def systemd_units(project: Path) -> dict[str, str]:
             f"WorkingDirectory={project}\n"
             f"Environment=STIR_PROJECT={project}\n"
             f"ExecStart={_command(project, tier)}\n"
-            f"TimeoutStartSec={tier.timeout_min}min\n"
+            f"TimeoutStartSec={tier.timeout_min + GRACE_MIN}min\n"
         )
         units[f"stir-{tier.name}.timer"] = (
             "[Unit]\n"

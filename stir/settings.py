@@ -28,7 +28,7 @@ CHOICES = {
 
 MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1,
             "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0,
-            "retry_delay": 0}
+            "retry_delay": 0, "tier_timeout": 0}
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Settings:
     min_row_fraction: float = 0.5   # a publish with fewer rows than this fraction of the live table's fails
     tier_running_exit_code: int = 0  # exit status of a start that finds its tier already running
     retry_delay: int = 60            # seconds between a failed tier run and its retry (--retries)
+    tier_timeout: int = 0            # seconds before a still-running tier alerts (0: the tier table's)
     central_scheduler: bool = False
     auto_plan: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too

@@ -27,7 +27,7 @@ def test_crontab_parses_and_runs_every_tier():
     for line, tier in zip(jobs, TIER_TABLE):
         fields = line.split()
         assert croniter.is_valid(" ".join(fields[:5])), line
-        assert fields[5:] == ["timeout", f"{tier.timeout_min}m", str(REPO / "bin" / "run_tier"), tier.name,
+        assert fields[5:] == ["timeout", f"{tier.timeout_min + 5}m", str(REPO / "bin" / "run_tier"), tier.name,
                               "--retries", str(tier.retries)]
     daily = croniter(TIER_TABLE[TIERS.index("daily")].schedule, START).get_next(dt.datetime)
     assert daily == dt.datetime(2026, 11, 26, 19, 0, tzinfo=dt.timezone.utc)
