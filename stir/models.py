@@ -8,6 +8,7 @@ from loguru import logger
 
 from stir.errors import StirError
 from stir.settings import Settings, load_settings
+from stir.sqlmesh_lock import hold as hold_sqlmesh_lock
 from stir.timing import MODEL_START
 
 
@@ -76,6 +77,7 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
     run the selected models' due intervals up to `end`; with `restate_intervals`, every
     interval up to `end` is computed again. Returns whether any model interval ran."""
     settings = settings or load_settings()
+    hold_sqlmesh_lock(settings.lock_timeout)
     ctx = context(settings)
     # The model tests run once, in the plan itself, not also in this check for changes.
     if settings.auto_plan and ctx.plan_builder("prod", skip_tests=True).build().has_changes:

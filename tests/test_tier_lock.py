@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import psycopg2.errors
@@ -85,3 +86,22 @@ def test_a_killed_run_leaves_no_lock(seeded):
     again = seeded.run_tier("daily", "--end", END)
     assert "published leaderboard" in again.stdout
     assert [result for _, result in runs(seeded)] == ["killed", "ok"]
+
+
+def test_no_two_sqlmesh_processes_at_once(seeded, tmp_path):
+    """A process running SQLMesh (here: holding its lock) makes a tier's models wait, then
+    fail naming it; once it is gone the tier runs."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time\nfrom stir.sqlmesh_lock import hold\nhold(0)\nprint('held', flush=True)\n"
+         "time.sleep(60)\n"], cwd=tmp_path, env=seeded.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        seeded.env["STIR_LOCK_TIMEOUT"] = "2"
+        proc = seeded.run_tier("daily", "--end", END, check=False)
+        assert proc.returncode == 1
+        assert "waiting for SQLMesh, in use by PostgreSQL session" in proc.stderr
+        assert "SQLMesh is in use by PostgreSQL session" in proc.stderr and "waited 2s (lock_timeout)" in proc.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "published leaderboard" in seeded.run_tier("daily", "--end", END).stdout
