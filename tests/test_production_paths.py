@@ -3,6 +3,7 @@
 between two runs, luigid as the central scheduler, and `sqlmesh plan` from sqlmesh_project/."""
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -142,6 +143,12 @@ def test_run_through_luigid(tmp_path, luigid):
     done = luigid_tasks(port, "DONE")
     assert any(name.startswith("stir.SwapTable_") for name in done)
     assert all(name.startswith("stir.") for name in done)
+    # The operator's view: each step says what it did.
+    messages = {name.split("_")[0]: task.get("status_message") for name, task in done.items()}
+    assert messages["stir.RunModels"] == "models ran"
+    assert re.fullmatch(r"exported [\d,]+ rows", messages["stir.ExportMart"])
+    assert re.fullmatch(r"loaded, checked and indexed [\d,]+ rows", messages["stir.LoadShadow"])
+    assert re.match(r"live: [\d,]+ rows; the swap took 1 tries", messages["stir.SwapTable"])
 
 
 def test_overlapping_runs_through_luigid_report_the_overlap(tmp_path, luigid):

@@ -47,8 +47,10 @@ class RunModels(_RunsOnce):
     restate = luigi.BoolParameter(default=False)
 
     def run(self):
+        self.set_status_message(f"running SQLMesh models tag:{self.tier} up to {self.end}")
         ran = run_models(model_selector(self.tier), end=self.end, restate_intervals=self.restate)
         record_models(self.tier, self.end, ran=ran, restated=self.restate)
+        self.set_status_message("models ran" if ran else "no model interval was due")
         self._done = True
 
 
@@ -76,7 +78,10 @@ class ExportMart(_PublishStep):
         return StoreTarget(manifest_key(self.table, self.fingerprint))
 
     def run(self):
-        steps.export(get_warehouse(), get_store(), SPECS[self.table], self.fingerprint)
+        self.set_status_message(f"exporting {SPECS[self.table].mart}")
+        manifest = steps.export(get_warehouse(), get_store(), SPECS[self.table], self.fingerprint)
+        self.set_status_message(f"exported {manifest.rows:,} rows")
+        self.set_progress_percentage(100)
 
 
 class StageExport(_PublishStep):
@@ -102,10 +107,14 @@ class LoadShadow(_PublishStep):
         return TableMarkerTarget("stir_shadow", self.table, self.fingerprint)
 
     def run(self):
+        manifest = self.manifest()
+        self.set_status_message(f"loading {manifest.rows:,} rows into stir_shadow.{self.table}")
         with connected() as conn:
             settings = load_settings()
-            steps.load_shadow(conn, SPECS[self.table], self.manifest(), Path(self.input().path),
+            steps.load_shadow(conn, SPECS[self.table], manifest, Path(self.input().path),
                               lock_wait_s=settings.swap_max_wait, min_row_fraction=settings.min_row_fraction)
+        self.set_status_message(f"loaded, checked and indexed {manifest.rows:,} rows")
+        self.set_progress_percentage(100)
 
 
 class SwapTable(_PublishStep):
@@ -121,7 +130,8 @@ class SwapTable(_PublishStep):
         settings = load_settings()
         policy = steps.SwapPolicy(settings.swap_lock_timeout_ms, settings.swap_max_wait)
         with connected() as conn:
-            steps.swap(conn, SPECS[self.table], self.manifest(), policy)
+            tries, waited = steps.swap(conn, SPECS[self.table], self.manifest(), policy)
+        self.set_status_message(f"live: {self.manifest().rows:,} rows; the swap took {tries} tries, {waited:.2f}s waiting")
         # The staged copy has served its purpose (the export stays in the store).
         staged = self.step(StageExport).output()
         if staged.exists():
