@@ -23,6 +23,7 @@ CHOICES = {
     "warehouse": ("chdb", "clickhouse"),
     "store": ("local", "s3"),
     "postgres": ("embedded", "dsn"),
+    "transfer": ("stream", "local"),
 }
 
 
@@ -43,6 +44,7 @@ class Settings:
     clickhouse_secure: bool = False
     clickhouse_cluster: str = ""
     store: str = "local"
+    transfer: str = "stream"   # how an export reaches PostgreSQL: stream (no file) | local (staged file)
     store_path: Path | None = None
     s3_bucket: str = ""
     s3_prefix: str = "stir"

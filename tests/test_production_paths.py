@@ -52,6 +52,8 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
     keys = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3)
             .list_objects_v2(Bucket="stir-exports")["Contents"]]
     assert any(k.endswith("/data.csv.gz") for k in keys) and any(k.endswith("/manifest.json") for k in keys)
+    # transfer = stream (the default): COPY read the S3 object itself; nothing was staged here.
+    assert "leaderboard: ExportMart" in proc.stderr and "StageExport" not in proc.stderr
     from stir.publish.steps import prune_exports
     from stir.store.s3 import S3Store
 

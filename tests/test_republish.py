@@ -63,6 +63,7 @@ def test_rejected_rows_fail_the_tier_and_keep_the_live_table(project_stir):
 
 def test_crashed_publish_resumes_after_the_finished_steps(tmp_path):
     stir = Stir(tmp_path / "home")
+    stir.env["STIR_TRANSFER"] = "local"   # a chain with a staged download, stopped after staging
     stir.run("seed", "--profiles", "30", "--months", "2", "--end", "2026-09-01")
     # A run that got as far as staging the export, then stopped.
     script = (

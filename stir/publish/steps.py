@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Callable, Union
 
 import psycopg2
 import psycopg2.errors
@@ -138,21 +139,41 @@ def has_marker(conn, schema: str, table: str, fp: str) -> bool:
     return found
 
 
-def _csv_header(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+# An export to load: a staged local file, or a function opening the store's object afresh
+# (transfer = stream: no file on this machine).
+ExportData = Union[Path, Callable[[], BinaryIO]]
+
+
+@contextmanager
+def export_stream(data: ExportData, text: bool = False):
+    """The export's decompressed bytes (or text), read as they arrive."""
+    raw = data() if callable(data) else open(data, "rb")
+    try:
+        if text:
+            with gzip.open(raw, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+                yield fh
+        else:
+            with gzip.open(raw, "rb") as fh:
+                yield fh
+    finally:
+        raw.close()
+
+
+def _csv_header(data: ExportData) -> list[str]:
+    with export_stream(data, text=True) as fh:
         return next(csv.reader(io.StringIO(fh.readline())), [])
 
 
 _COPY_LINE = re.compile(r"COPY \S+, line (\d+)")
 
 
-def refused_row(data: Path, key: tuple[str, ...], exc: psycopg2.Error) -> str:
+def refused_row(data: ExportData, key: tuple[str, ...], exc: psycopg2.Error) -> str:
     """'row id=42' for the export row a COPY error's context points at ('' if it names none)."""
     match = _COPY_LINE.search(pg_message(exc))
     if not match:
         return ""
     line = int(match.group(1))
-    with gzip.open(data, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+    with export_stream(data, text=True) as fh:
         reader = csv.reader(fh)
         header = next(reader, [])
         for number, record in enumerate(reader, start=2):
@@ -162,7 +183,7 @@ def refused_row(data: Path, key: tuple[str, ...], exc: psycopg2.Error) -> str:
     return ""
 
 
-def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: Path, lock_wait_s: float = 60,
+def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, lock_wait_s: float = 60,
                 min_row_fraction: float = 0.5) -> None:
     """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
     analyze it, all in one transaction: on any error nothing is left behind. Another run
@@ -198,7 +219,7 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
         logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
         deferred = deferred_indexes.defer(cur, table)
         try:
-            with gzip.open(data, "rb") as fh:
+            with export_stream(data) as fh:
                 cur.copy_expert(
                     render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)), fh
                 )

@@ -98,10 +98,17 @@ class StageExport(_PublishStep):
 
 
 class LoadShadow(_PublishStep):
-    """Outputs: stir_shadow.<table>, loaded, checked, analyzed, and marked with the fingerprint."""
+    """Outputs: stir_shadow.<table>, loaded, checked, analyzed, and marked with the fingerprint.
+    With transfer = stream (default) it reads the export straight from the staging store;
+    with transfer = local from the file StageExport downloaded."""
 
     def requires(self):
-        return self.step(StageExport)
+        return self.step(StageExport if load_settings().transfer == "local" else ExportMart)
+
+    def export_data(self, manifest):
+        if load_settings().transfer == "local":
+            return Path(self.input().path)
+        return lambda: get_store().open(manifest.data_key)
 
     def output(self):
         return TableMarkerTarget("stir_shadow", self.table, self.fingerprint)
@@ -111,7 +118,7 @@ class LoadShadow(_PublishStep):
         self.set_status_message(f"loading {manifest.rows:,} rows into stir_shadow.{self.table}")
         with connected() as conn:
             settings = load_settings()
-            steps.load_shadow(conn, SPECS[self.table], manifest, Path(self.input().path),
+            steps.load_shadow(conn, SPECS[self.table], manifest, self.export_data(manifest),
                               lock_wait_s=settings.swap_max_wait, min_row_fraction=settings.min_row_fraction)
         self.set_status_message(f"loaded, checked and indexed {manifest.rows:,} rows")
         self.set_progress_percentage(100)

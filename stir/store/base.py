@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
+from typing import BinaryIO
 
 from stir.publish.manifest import MANIFEST
 
@@ -17,6 +18,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def read_text(self, key: str) -> str: ...
+
+    @abc.abstractmethod
+    def open(self, key: str) -> BinaryIO:
+        """A binary stream of an object's bytes, read as they arrive (close it when done)."""
 
     @abc.abstractmethod
     def download(self, key: str, dest: Path) -> None:

@@ -32,6 +32,9 @@ class LocalStore(Store):
     def read_text(self, key: str) -> str:
         return self.path(key).read_text(encoding="utf-8")
 
+    def open(self, key: str):
+        return self.path(key).open("rb")
+
     def download(self, key: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".tmp")

@@ -35,6 +35,9 @@ class S3Store(Store):
     def read_text(self, key: str) -> str:
         return self.client.get_object(Bucket=self.bucket, Key=self.key(key))["Body"].read().decode("utf-8")
 
+    def open(self, key: str):
+        return self.client.get_object(Bucket=self.bucket, Key=self.key(key))["Body"]
+
     def download(self, key: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".tmp")
