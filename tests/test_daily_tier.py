@@ -53,7 +53,7 @@ def test_first_run_publishes_the_mart(seeded):
     assert "tier daily (T = 2026-10-02 00:00:00 UTC): done: models ran; published leaderboard" in first.stdout
     # Readable by default: a line per step with its time, no scheduler chatter, warnings once.
     output = first.stdout + first.stderr
-    for step in ("ExportMart", "StageExport", "LoadShadow", "SwapTable"):
+    for step in ("ExportMart", "LoadShadow", "SwapTable"):   # transfer = stream: no StageExport
         assert re.search(rf"leaderboard: {step} \(fingerprint \w+\): done in \d+\.\ds", output), step
     assert "Informed scheduler" not in output and "Luigi Execution Summary" not in output
     assert "Skipping the backfill" not in output
