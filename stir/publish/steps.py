@@ -227,7 +227,6 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
             row = refused_row(data, spec.key, exc)
             raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
         loaded = cur.rowcount
-        deferred_indexes.rebuild(cur, table, deferred)
         if loaded != manifest.rows:
             raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
         if loaded == 0 and not spec.allow_empty:
@@ -238,6 +237,7 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
             if loaded < min_row_fraction * live:
                 raise PublishError(f"{spec.table}: the new table has {loaded:,} rows, fewer than {min_row_fraction:g} "
                                    f"of the live table's {live:,} (min_row_fraction); refusing to publish it")
+        deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
         cur.execute(
             render_sql("stir.serving.sql", "finish_shadow.sql", table=table, marker=MARKER_PREFIX + manifest.fingerprint)
         )
