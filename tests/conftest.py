@@ -6,8 +6,10 @@ chDB opens one data directory per process, so this pytest process owns one wareh
 in subprocesses, each with a STIR_HOME of its own."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 CONTRACT = REPO.parent / "shared" / "contract"
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="stir-test-"))
+# Removed when pytest exits. Registered before any embedded PostgreSQL starts, so it runs
+# after pgserver's own exit handler has stopped the server (atexit runs last-in, first-out).
+atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
 os.environ["STIR_HOME"] = str(_SESSION_HOME)
 # The project under test is this checkout; the code is whichever `stir` package is imported
 # (the checkout in .venv's editable install, the built wheel under tox).
