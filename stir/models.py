@@ -53,9 +53,8 @@ def context(settings: Settings | None = None):
 
 def restate(ctx, selector: str, end: str) -> list[str]:
     """Forget what prod computed for the selected models and everything upstream of them, from
-    the models' start up to `end`,
-    so the run that follows computes those intervals again (for data that changed inside
-    intervals already run). Returns the models restated."""
+    the models' start up to `end`, so the run that follows computes those intervals again
+    (for data that changed inside intervals already run). Returns the models restated."""
     from sqlmesh.utils.date import to_timestamp
 
     env = ctx.state_reader.get_environment("prod")

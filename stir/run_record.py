@@ -1,30 +1,28 @@
-"""What a tier run's model step did, handed from the RunModels task (which may run in a
-forked Luigi worker) to the process that reports the run: a small file per (tier, end)."""
+"""What a tier run's model step did, kept in the run's own row of stir_meta.tier_runs (see
+stir.tier_lock): the RunModels task may run in a forked Luigi worker, and the process that
+reports the run reads it from there."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from stir.settings import load_settings
-
-
-def _path(tier: str, end: str) -> Path:
-    stamp = end.replace("-", "").replace(":", "").replace(" ", "T")
-    return load_settings().home / "runs" / f"{tier}-{stamp}.models.json"
+from stir.postgres import connected
+from stir.sqlfiles import read_sql
 
 
 def record_models(tier: str, end: str, ran: bool, restated: bool) -> None:
-    path = _path(tier, end)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"ran": ran, "restated": restated}))
+    models = "restated" if restated else ("ran" if ran else "nothing due")
+    with connected() as conn:
+        with conn.cursor() as cur:
+            cur.execute(read_sql("stir.serving.sql", "tier_run_models.sql"),
+                        {"tier": tier, "end": end, "models": models})
+        conn.commit()
 
 
 def read_models(tier: str, end: str) -> dict | None:
     """{'ran': bool, 'restated': bool}, or None when the model step did not finish."""
-    path = _path(tier, end)
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+    with connected() as conn:
+        with conn.cursor() as cur:
+            cur.execute(read_sql("stir.serving.sql", "tier_run_models_read.sql"), {"tier": tier, "end": end})
+            row = cur.fetchone()
+        conn.rollback()
+    if row is None or row[0] is None:
         return None
-    finally:
-        path.unlink(missing_ok=True)
+    return {"ran": row[0] != "nothing due", "restated": row[0] == "restated"}

@@ -102,11 +102,15 @@ class LoadShadow(_PublishStep):
     With transfer = stream (default) it reads the export straight from the staging store;
     with transfer = local from the file StageExport downloaded."""
 
+    @staticmethod
+    def _staged() -> bool:
+        return load_settings().transfer == "local"
+
     def requires(self):
-        return self.step(StageExport if load_settings().transfer == "local" else ExportMart)
+        return self.step(StageExport if self._staged() else ExportMart)
 
     def export_data(self, manifest):
-        if load_settings().transfer == "local":
+        if self._staged():
             return Path(self.input().path)
         return lambda: get_store().open(manifest.data_key)
 
@@ -136,9 +140,10 @@ class SwapTable(_PublishStep):
     def run(self):
         settings = load_settings()
         policy = steps.SwapPolicy(settings.swap_lock_timeout_ms, settings.swap_max_wait)
+        manifest = self.manifest()
         with connected() as conn:
-            tries, waited = steps.swap(conn, SPECS[self.table], self.manifest(), policy)
-        self.set_status_message(f"live: {self.manifest().rows:,} rows; the swap took {tries} tries, {waited:.2f}s waiting")
+            tries, waited = steps.swap(conn, SPECS[self.table], manifest, policy)
+        self.set_status_message(f"live: {manifest.rows:,} rows; the swap took {tries} tries, {waited:.2f}s waiting")
         # The staged copy has served its purpose (the export stays in the store).
         staged = self.step(StageExport).output()
         if staged.exists():

@@ -24,3 +24,5 @@ CREATE TABLE IF NOT EXISTS stir_meta.tier_runs (
     finished_at  timestamp,
     result       text
 );
+-- What the run's model step did: 'ran', 'restated' or 'nothing due' (NULL until it finished).
+ALTER TABLE stir_meta.tier_runs ADD COLUMN IF NOT EXISTS models text;
