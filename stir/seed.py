@@ -73,6 +73,9 @@ def generate(directory: Path, profiles: int, months: int, seed: int, end: dt.dat
     first = add_months(month_start(end), -months)
     weeks = max(1, ((month_start(end) - first).days) // 7)
     ids = {"crawl": 1_000, "post": 1_000_000, "yt": 5_000, "ytpost": 9_000_000}
+    shortcodes: list[str] = []
+    video_ids: list[str] = []
+    channel_ids: list[str] = []
 
     def next_id(kind: str) -> int:
         ids[kind] += rng.randint(1, 3)
@@ -129,6 +132,7 @@ def generate(directory: Path, profiles: int, months: int, seed: int, end: dt.dat
                 published = dt.datetime.combine(start + dt.timedelta(days=rng.randrange(days)), dt.time(rng.randint(0, 23), rng.randint(0, 59)))
                 likes = int(followers * engagement * rng.lognormvariate(0, 0.5))
                 shortcode = f"C{rng.getrandbits(40):010x}"
+                shortcodes.append(shortcode)
                 tags = ",".join(rng.sample(WORDS, rng.randint(0, 4)))
                 post_id = next_id("post")
                 for crawl in range(rng.randint(1, 3)):
@@ -157,6 +161,7 @@ def generate(directory: Path, profiles: int, months: int, seed: int, end: dt.dat
 
     for c in range(max(1, profiles // 3)):
         channel_id = f"UC{rng.getrandbits(64):016x}"
+        channel_ids.append(channel_id)
         subscribers = _followers(rng)
         views = subscribers * rng.randint(20, 200)
         uploads = rng.randint(10, 400)
@@ -181,6 +186,7 @@ def generate(directory: Path, profiles: int, months: int, seed: int, end: dt.dat
                 published = dt.datetime.combine(start + dt.timedelta(days=rng.randrange(28)), dt.time(rng.randint(0, 23)))
                 video_views = int(subscribers * rng.lognormvariate(-1, 1))
                 video_id = f"v{rng.getrandbits(44):011x}"
+                video_ids.append(video_id)
                 out.add("beat_replica.youtube_post", {
                     "id": next_id("ytpost"), "channel_id": channel_id, "video_id": video_id,
                     "title": f"Video {video_id}", "description": "", "is_short": int(rng.random() < 0.3),
@@ -188,4 +194,84 @@ def generate(directory: Path, profiles: int, months: int, seed: int, end: dt.dat
                     "thumbnail_url": f"https://cdn.example/v/{video_id}.jpg", "publish_time": _ts(published),
                     "created_at": _ts(published), "updated_at": _ts(published + dt.timedelta(days=1)),
                 })
+    # The sources beside the profiles, from a generator of their own so that the profiles,
+    # posts and events above stay the same for a given seed.
+    extra = random.Random(seed + 1)
+    end_moment = dt.datetime.combine(month_start(end), dt.time()) - dt.timedelta(hours=1)
+    _audience_links(out, extra, profiles, channel_ids, end_moment)
+    _collections(out, extra, shortcodes, video_ids, end_moment)
+    _scrape_requests(out, extra, shortcodes, end_moment)
     return out.flush()
+
+
+def _audience_links(out: _Writer, rng: random.Random, profiles: int, channel_ids: list[str],
+                    at: dt.datetime) -> None:
+    """YouTube audiences for half the channels; an Instagram <-> YouTube link for some
+    profiles (a few of them removed again by a later row with an empty channel_id)."""
+    for channel_id in channel_ids:
+        if rng.random() < 0.5:
+            male = round(rng.uniform(0.2, 0.8), 2)
+            out.add("beat_replica.youtube_audience", {
+                "channel_id": channel_id,
+                "audience_gender": json.dumps({"male": male, "female": round(1 - male, 2)}),
+                "audience_age": json.dumps({"13-17": 0.1, "18-24": 0.5, "25-34": 0.4}),
+                "source": rng.choice(["insights", "estimated"]), "updated_at": _ts(at),
+            })
+    for p, channel_id in zip(range(profiles), channel_ids):
+        if rng.random() < 0.3:
+            profile_id = str(10_000_000 + p * 7919)
+            out.add("beat_replica.social_profile_link", {
+                "instagram_profile_id": profile_id, "channel_id": channel_id, "updated_at": _ts(at - dt.timedelta(days=30)),
+            })
+            if rng.random() < 0.1:
+                out.add("beat_replica.social_profile_link", {
+                    "instagram_profile_id": profile_id, "channel_id": "", "updated_at": _ts(at),
+                })
+
+
+def _collections(out: _Writer, rng: random.Random, shortcodes: list[str], video_ids: list[str],
+                 at: dt.datetime) -> None:
+    """Campaign collections of posts and videos: most active and shown in reports, one hidden,
+    one deactivated by a later row; each has an item whose post was never crawled."""
+    item_id = 50_000
+    for c in range(max(2, len(shortcodes) // 500)):
+        collection_id = 7_000 + c
+        created = at - dt.timedelta(days=20)
+        row = {"id": collection_id, "name": f"Campaign {c}", "partner_id": 100 + c % 3,
+               "share_id": f"share-{collection_id}", "show_in_report": int(c % 7 != 1), "is_active": 1,
+               "created_at": _ts(created), "updated_at": _ts(created)}
+        out.add("coffee.post_collection", row)
+        if c % 11 == 2:
+            out.add("coffee.post_collection", dict(row, is_active=0, updated_at=_ts(at)))
+        picks = [("INSTAGRAM", code) for code in rng.sample(shortcodes, min(len(shortcodes), rng.randint(3, 25)))]
+        picks += [("YOUTUBE", code) for code in rng.sample(video_ids, min(len(video_ids), rng.randint(0, 8)))]
+        picks.append(("INSTAGRAM", f"Cmissing{collection_id}"))
+        for platform, code in picks:
+            item_id += 1
+            out.add("coffee.post_collection_item", {
+                "id": item_id, "collection_id": collection_id, "platform": platform, "short_code": code,
+                "post_type": "video" if platform == "YOUTUBE" else rng.choice(POST_TYPES),
+                "created_at": _ts(created), "updated_at": _ts(created),
+            })
+
+
+def _scrape_requests(out: _Writer, rng: random.Random, shortcodes: list[str], at: dt.datetime) -> None:
+    """A day of the crawler's task queue and its event stream: refresh and asset-upload
+    requests, most complete, some failed, some still pending."""
+    flows = ("refresh_post_by_shortcode", "asset_upload_flow")
+    for n in range(min(2_000, max(20, len(shortcodes) // 10))):
+        created = at - dt.timedelta(seconds=rng.randint(0, 86_400))
+        flow = rng.choice(flows)
+        status = rng.choices(("COMPLETE", "FAILED", "PENDING", "PROCESSING"), (80, 8, 10, 2))[0]
+        params = json.dumps({"shortcode": rng.choice(shortcodes)} if shortcodes else {})
+        done = created + dt.timedelta(seconds=rng.randint(5, 600))
+        out.add("beat_replica.scrape_request_log", {
+            "id": 1 + n, "flow": flow, "platform": "INSTAGRAM", "params": params, "status": status,
+            "priority": rng.randint(0, 9), "created_at": _ts(created),
+            "updated_at": _ts(done if status in ("COMPLETE", "FAILED") else created),
+        })
+        out.add("_e.scrape_request_log_events", {"flow": flow, "params": params, "status": "PENDING",
+                                                 "event_timestamp": _ts(created)})
+        if status in ("COMPLETE", "FAILED"):
+            out.add("_e.scrape_request_log_events", {"flow": flow, "params": params, "status": status,
+                                                     "event_timestamp": _ts(done)})

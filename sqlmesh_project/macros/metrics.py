@@ -149,6 +149,57 @@ def grade(evaluator, metric, quantiles):
 
 
 @macro()
+def hashtag_list(evaluator, hashtags):
+    """A post's hashtags: split on ',', lowerUTF8, spaces trimmed at both ends, empty ones
+    dropped, each kept once at its first occurrence (metrics.md, Hashtags and Collections)."""
+    h = _sql(hashtags)
+    return (
+        f"arrayDistinct(arrayFilter(tag -> tag != '', "
+        f"arrayMap(tag -> trimBoth(lowerUTF8(tag), ' '), splitByChar(',', {h}))))"
+    )
+
+
+@macro()
+def post_link(evaluator, platform, code):
+    """The public URL of a post: Instagram /p/<shortcode>/, YouTube watch?v=<video_id>."""
+    p, c = _sql(platform), _sql(code)
+    return (
+        f"multiIf({p} = 'INSTAGRAM', concat('https://www.instagram.com/p/', {c}, '/'), "
+        f"{p} = 'YOUTUBE', concat('https://www.youtube.com/watch?v=', {c}), CAST(NULL AS Nullable(String)))"
+    )
+
+
+@macro()
+def period_start(evaluator, at, monthly):
+    """The time series period of a moment: its month's first day when `monthly`, else its
+    week's Sunday (toStartOfWeek mode 0)."""
+    a, m = _sql(at), _sql(monthly)
+    return f"if({m}, toStartOfMonth({a}), toStartOfWeek({a}))"
+
+
+@macro()
+def previous_period(evaluator, date, monthly):
+    """The start of the period just before the one starting at `date`: the previous calendar
+    month, or 7 days earlier."""
+    d, m = _sql(date), _sql(monthly)
+    return f"if({m}, addMonths({d}, -1), subtractDays({d}, 7))"
+
+
+@macro()
+def mean_shares(evaluator, objects):
+    """For a group's JSON objects (one per profile, NULL for none): a JSON object with, for
+    each key of any of them, the mean of its numeric value over the objects (a missing key
+    counts 0); NULL when there is no object. `{}` is an object and counts."""
+    o = _sql(objects)
+    maps = f"groupArrayIf(JSONExtract(assumeNotNull({o}), 'Map(String, Float64)'), {o} IS NOT NULL)"
+    return (
+        f"if(countIf({o} IS NOT NULL) = 0, CAST(NULL AS Nullable(String)), toNullable(toJSONString("
+        f"mapApply((k, v) -> (k, v / countIf({o} IS NOT NULL)), "
+        f"arrayReduce('sumMap', {maps})))))"
+    )
+
+
+@macro()
 def run_end(evaluator):
     """T, the run's end: the exclusive end of the interval being run, to the second, as a
     UTC DateTime. SQLMesh's @end_ts / @end_epoch are the inclusive end (…:59.999999), so T is

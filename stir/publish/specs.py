@@ -23,5 +23,17 @@ SPECS: dict[str, PublishSpec] = {
                     tiers=("15min",)),
         PublishSpec(table="youtube_account", mart="stir_marts.mart_youtube_account", ddl="youtube_account.sql",
                     tiers=("15min",)),
+        PublishSpec(table="collection_post_metrics_summary", mart="stir_marts.mart_collection_post_metrics_summary",
+                    ddl="collection_post_metrics_summary.sql", tiers=("30min",), allow_empty=True),
+        PublishSpec(table="social_profile_time_series", mart="stir_marts.mart_social_profile_time_series",
+                    ddl="social_profile_time_series.sql", tiers=("2h",)),
+        PublishSpec(table="social_profile_hashtags", mart="stir_marts.mart_social_profile_hashtags",
+                    ddl="social_profile_hashtags.sql", tiers=("2h",), key=("platform", "platform_id"),
+                    allow_empty=True),
+        PublishSpec(table="social_profile_audience_info", mart="stir_marts.mart_social_profile_audience_info",
+                    ddl="social_profile_audience_info.sql", tiers=("2h",), key=("platform", "platform_id"),
+                    allow_empty=True),
+        PublishSpec(table="genre_overview", mart="stir_marts.mart_genre_overview", ddl="genre_overview.sql",
+                    tiers=("daily",)),
     ]
 }

@@ -1,5 +1,6 @@
 -- The current state of every Instagram post: its row with the greatest updated_at
--- (ties: greatest id) per shortcode. Posts of profiles without an account row are dropped.
+-- (ties: greatest id) per shortcode, whoever its owner: the marts keep the posts of profiles
+-- with an account row; collections show a tracked post whose owner has none.
 MODEL (
   name stir_staging.stg_instagram_post,
   kind FULL,
@@ -27,4 +28,3 @@ FROM (
   FROM beat_replica.instagram_post
 )
 WHERE latest = 1
-  AND profile_id IN (SELECT profile_id FROM stir_staging.stg_instagram_account)

@@ -19,6 +19,7 @@ SELECT
   insert_timestamp,
   toStartOfMonth(insert_timestamp) AS month,
   @json_int(metrics, 'followers') AS followers,
+  @json_int(metrics, 'following') AS following,
   @json_int(metrics, 'views') AS views,
   @json_int(metrics, 'uploads') AS uploads
 FROM _e.profile_log_events

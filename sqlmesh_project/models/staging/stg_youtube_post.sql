@@ -1,5 +1,6 @@
 -- The current state of every YouTube video: its row with the greatest updated_at
--- (ties: greatest id) per video_id. Videos of channels without an account row are dropped.
+-- (ties: greatest id) per video_id, whoever its owner: the marts keep the videos of channels
+-- with an account row; collections show a tracked video whose channel has none.
 MODEL (
   name stir_staging.stg_youtube_post,
   kind FULL,
@@ -24,4 +25,3 @@ FROM (
   FROM beat_replica.youtube_post
 )
 WHERE latest = 1
-  AND channel_id IN (SELECT channel_id FROM stir_staging.stg_youtube_account)

@@ -1,0 +1,18 @@
+-- The current state of every post collection: its row with the greatest updated_at (the
+-- sources never hold two different rows of one id with the same updated_at).
+MODEL (
+  name stir_staging.stg_post_collection,
+  kind FULL,
+  grain id,
+  physical_properties (order_by = id),
+  cron '*/30 * * * *',
+  allow_partials true,
+  tags (30min),
+);
+
+SELECT id, share_id, show_in_report, is_active, updated_at
+FROM (
+  SELECT *, @latest_rank(id, updated_at) AS latest
+  FROM coffee.post_collection
+)
+WHERE latest = 1

@@ -1,0 +1,24 @@
+-- The current state of every collection item: its row with the greatest updated_at (the
+-- sources never hold two different rows of one id with the same updated_at).
+MODEL (
+  name stir_staging.stg_post_collection_item,
+  kind FULL,
+  grain id,
+  physical_properties (order_by = id),
+  cron '*/30 * * * *',
+  allow_partials true,
+  tags (30min),
+);
+
+SELECT
+  id,
+  collection_id,
+  CAST(platform AS String) AS platform,
+  short_code,
+  CAST(post_type AS String) AS post_type,
+  updated_at
+FROM (
+  SELECT *, @latest_rank(id, updated_at) AS latest
+  FROM coffee.post_collection_item
+)
+WHERE latest = 1
