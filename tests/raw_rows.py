@@ -51,3 +51,23 @@ def ig_audience(pid, updated, source="insights", gender="{}", age="{}", **over):
            "notable_followers": [], "source": source, "updated_at": updated}
     row.update(over)
     return row
+
+
+def yt_audience(cid, updated, source="insights", gender="{}", age="{}", **over):
+    row = {"channel_id": cid, "audience_gender": gender, "audience_age": age, "source": source, "updated_at": updated}
+    row.update(over)
+    return row
+
+
+def collection(id_, updated, **over):
+    row = {"id": id_, "name": f"Collection {id_}", "partner_id": 1, "share_id": f"share-{id_}",
+           "show_in_report": 1, "is_active": 1, "created_at": updated, "updated_at": updated}
+    row.update(over)
+    return row
+
+
+def collection_item(id_, collection_id, platform, code, updated, post_type="image", **over):
+    row = {"id": id_, "collection_id": collection_id, "platform": platform, "short_code": code,
+           "post_type": post_type, "created_at": updated, "updated_at": updated}
+    row.update(over)
+    return row

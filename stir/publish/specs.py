@@ -13,6 +13,14 @@ class PublishSpec:
     tiers: tuple[str, ...]  # frequency tiers that publish it
     key: tuple[str, ...] = ("id",)  # the serving table's key columns, named in errors about a row
     allow_empty: bool = False  # an empty mart fails the publish unless this is set
+    # 'swap': the loaded shadow replaces the live table (the default); 'merge': the live table
+    # stays and takes the new version's rows by key, in one transaction (upserts of new and
+    # changed rows, deletes of vanished ones), for tables dashboards read all day.
+    mode: str = "swap"
+
+    def __post_init__(self):
+        if self.mode not in ("swap", "merge"):
+            raise ValueError(f"{self.table}: publish mode must be 'swap' or 'merge', not {self.mode!r}")
 
 
 SPECS: dict[str, PublishSpec] = {
@@ -24,7 +32,8 @@ SPECS: dict[str, PublishSpec] = {
         PublishSpec(table="youtube_account", mart="stir_marts.mart_youtube_account", ddl="youtube_account.sql",
                     tiers=("15min",)),
         PublishSpec(table="collection_post_metrics_summary", mart="stir_marts.mart_collection_post_metrics_summary",
-                    ddl="collection_post_metrics_summary.sql", tiers=("30min",), allow_empty=True),
+                    ddl="collection_post_metrics_summary.sql", tiers=("30min",), allow_empty=True,
+                    mode="merge"),
         PublishSpec(table="social_profile_time_series", mart="stir_marts.mart_social_profile_time_series",
                     ddl="social_profile_time_series.sql", tiers=("2h",)),
         PublishSpec(table="social_profile_hashtags", mart="stir_marts.mart_social_profile_hashtags",

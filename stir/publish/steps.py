@@ -301,6 +301,11 @@ def swap(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy = SwapP
         logger.info("{}: fingerprint {} is already live (another run published it); nothing to swap",
                     spec.table, manifest.fingerprint)
         return tries, waited
+    if outcome.startswith("merged"):
+        logger.info("{}: published {:,} rows (fingerprint {}) by merge, {}; previous version kept as stir_backup.{}; "
+                    "took {} tries, {:.2f}s waiting", spec.table, manifest.rows, manifest.fingerprint,
+                    outcome.removeprefix("merged: "), table, tries, waited)
+        return tries, waited
     kept = "first publish, no earlier version" if outcome == "first" else f"previous table kept as stir_backup.{table}"
     logger.info("{}: published {:,} rows (fingerprint {}); {}; swap took {} tries, {:.2f}s waiting", spec.table,
                 manifest.rows, manifest.fingerprint, kept, tries, waited)
@@ -308,8 +313,9 @@ def swap(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy = SwapP
 
 
 def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries: int, waited: float) -> str:
-    """One try of the swap transaction: 'first' (the table's first publish), 'swapped', or
-    'already live' (another run published the same fingerprint meanwhile)."""
+    """One try of the swap transaction: 'first' (the table's first publish), 'swapped',
+    'merged: <counts>' (a merge-mode table), or 'already live' (another run published the same
+    fingerprint meanwhile)."""
     table = ident(spec.table)
     with transaction(conn, f"{spec.table}: swap failed; the live table is untouched.",
                      passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
@@ -327,6 +333,8 @@ def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, 
                 f"{manifest.fingerprint}; another run replaced it, run the tier again"
             )
         first = _is_placeholder(cur, table)
+        if spec.mode == "merge" and not first:
+            return _merge(cur, spec, manifest, policy, tries, waited)
         kept = api_objects.capture(cur, table)
         cur.execute(
             render_sql("stir.serving.sql", "swap.sql", table=table),
@@ -337,6 +345,30 @@ def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, 
         if first:
             cur.execute(render_sql("stir.serving.sql", "drop_placeholder.sql", table=table))
     return "first" if first else "swapped"
+
+
+def _merge(cur, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries: int, waited: float) -> str:
+    """The merge publish (spec.mode = 'merge'), inside _swap_once's transaction: the live table
+    takes the shadow's rows by key; returns 'merged: <counts>'."""
+    table = ident(spec.table)
+    cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
+    columns = [ident(name) for (name,) in cur.fetchall()]
+    key = [ident(k) for k in spec.key]
+    cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table),
+                {"lock_timeout": f"{policy.lock_timeout_ms}ms", "previous": table_marker(cur, "public", table)})
+    cur.execute(render_sql("stir.serving.sql", "merge_delete.sql", table=table,
+                           key_match=" AND ".join(f"new.{k} = live.{k}" for k in key)))
+    deleted = cur.rowcount
+    cur.execute(render_sql("stir.serving.sql", "merge_upsert.sql", table=table, columns=", ".join(columns),
+                           key=", ".join(key),
+                           updates=", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)))
+    written = cur.rowcount
+    cur.execute(render_sql("stir.serving.sql", "merge_finish.sql", table=table,
+                           marker=MARKER_PREFIX + manifest.fingerprint),
+                {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart,
+                 "wait_ms": round(waited * 1000), "tries": tries})
+    return (f"merged: {written:,} rows inserted or changed, {deleted:,} deleted, "
+            f"{manifest.rows - written:,} unchanged")
 
 
 def _is_placeholder(cur, table: str) -> bool:

@@ -38,8 +38,9 @@ WITH board AS (
     engagement_rate,
     audience_gender,
     audience_age
-  FROM stir_marts.mart_leaderboard
-  WHERE category IS NOT NULL AND country IS NOT NULL
+  FROM stir_marts.mart_leaderboard AS lb
+  -- Qualified: unqualified, ClickHouse would read the aliases above (never NULL).
+  WHERE lb.category IS NOT NULL AND lb.country IS NOT NULL
 ), grouped AS (
   -- Several arrayJoin()s in one SELECT give every combination of their arrays.
   SELECT
