@@ -146,7 +146,11 @@ def check(tables):
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for monitoring.")
-def status(as_json):
+@click.option("--scrapes", is_flag=True,
+              help="The crawler's task queue instead, per flow and status (from the 5min tier); exits 1 when a "
+                   "flow's failure rate or oldest PENDING request passes scrape_max_failure_rate / "
+                   "scrape_max_pending_age.")
+def status(as_json, scrapes):
     """Freshness of every serving table and the last run of every tier. Exits 1 when a table
     is stale (older than two periods of its tier's schedule) or a tier's last run failed."""
     import json
@@ -154,6 +158,10 @@ def status(as_json):
     from stir.formatting import render
     from stir.postgres import connected
     from stir.status import as_dict, healthy, status as read_status
+
+    if scrapes:
+        _scrape_status(as_json)
+        return
 
     with connected() as conn:
         tables, tiers = read_status(conn)
@@ -171,6 +179,36 @@ def status(as_json):
             (t.tier, t.last_end or "-", t.started_at or "never", "-" if t.duration_s is None else f"{t.duration_s:.0f} s",
              "running" if t.running else (t.result or "-")) for t in tiers]))
     if not healthy(tables, tiers):
+        sys.exit(1)
+
+
+def _scrape_status(as_json: bool) -> None:
+    import json
+
+    from stir.formatting import render
+    from stir.scrape_status import scrape_status
+    from stir.settings import load_settings
+    from stir.warehouse import get_warehouse
+
+    found = scrape_status(get_warehouse(), load_settings())
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), indent=2))
+    else:
+        def age(seconds):
+            return "-" if seconds is None else f"{seconds / 60:.0f} min"
+
+        def rate(value):
+            return "-" if value is None else f"{value:.1%}"
+
+        click.echo(f"scrape requests at {found.at or '-'} UTC (the 5min tier's last T)")
+        click.echo(render(["flow", "status", "last hour", "last day", "failed (1 h)", "failed (1 d)",
+                           "oldest PENDING", "newest COMPLETE"], [
+            (r.flow, r.status, r.requests_last_hour, r.requests_last_day, rate(r.failure_rate_last_hour),
+             rate(r.failure_rate_last_day), age(r.oldest_pending_age_s), age(r.newest_complete_age_s))
+            for r in found.rows]))
+        for alarm in found.alarms:
+            click.echo(f"ALARM {alarm}")
+    if found.alarms:
         sys.exit(1)
 
 

@@ -29,7 +29,7 @@ CHOICES = {
 
 MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1,
             "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0,
-            "retry_delay": 0, "tier_timeout": 0}
+            "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0}
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class Settings:
     tier_running_exit_code: int = 0  # exit status of a start that finds its tier already running
     retry_delay: int = 60            # seconds between a failed tier run and its retry (--retries)
     tier_timeout: int = 0            # seconds before a still-running tier alerts (0: the tier table's)
+    scrape_max_failure_rate: float = 0.2  # `stir status --scrapes` alarms above this failure rate (last hour)
+    scrape_max_pending_age: int = 3600    # ... or when a request has been PENDING longer (seconds)
     central_scheduler: bool = False
     auto_plan: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
