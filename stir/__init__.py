@@ -8,3 +8,8 @@ __version__ = "0.1.0"
 # follow the process time zone, so a Stir process runs in UTC whatever the machine's zone.
 _os.environ["TZ"] = "UTC"
 _time.tzset()
+
+# SQLMesh loads a project's models in forked worker processes (MAX_FORK_WORKERS, read when
+# sqlmesh is imported). A fork of a process that holds the in-process chDB engine (its threads
+# and their locks) can hang for ever, as a retried tier run did; load in this process.
+_os.environ.setdefault("MAX_FORK_WORKERS", "1")

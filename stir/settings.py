@@ -29,7 +29,9 @@ CHOICES = {
 
 MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1,
             "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0,
-            "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0}
+            "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0,
+            "crawler_api_timeout": 0.001, "crawler_api_retries": 0, "crawler_api_backoff": 0,
+            "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0, "keyword_report_days": 1}
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,20 @@ class Settings:
     tier_timeout: int = 0            # seconds before a still-running tier alerts (0: the tier table's)
     scrape_max_failure_rate: float = 0.2  # `stir status --scrapes` alarms above this failure rate (last hour)
     scrape_max_pending_age: int = 3600    # ... or when a request has been PENDING longer (seconds)
+    crawler_api_url: str = ""        # the crawler's HTTP API (token: STIR_CRAWLER_API_TOKEN); empty: no re-scrapes
+    crawler_api_timeout: float = 10.0  # seconds per request
+    crawler_api_retries: int = 3     # retries on 5xx, timeouts and connection errors (never on 4xx)
+    crawler_api_backoff: float = 0.5  # seconds before the first retry, doubling
+    rescrape_max_requests: int = 250  # re-scrape requests sent per run at most
+    rescrape_priority: int = 1        # the priority re-scrape requests carry
+    asset_max_age_days: int = 30      # an uploaded picture older than this is uploaded again
+    asset_max_requests: int = 10000   # asset-upload requests queued per run at most
+    keyword_lists: str = ""           # keyword list files (comma-separated, relative to the project), daily
+    keyword_report_days: int = 7      # the daily keyword reports cover the days before T
+
+    @property
+    def keyword_list_paths(self) -> list[str]:
+        return [p.strip() for p in self.keyword_lists.split(",") if p.strip()]
     central_scheduler: bool = False
     auto_plan: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too

@@ -26,7 +26,8 @@ RANKS = {
 
 def publishes(conn) -> list[tuple]:
     with conn.cursor() as cur:
-        cur.execute("SELECT fingerprint, rows FROM stir_meta.publish_log ORDER BY published_at")
+        cur.execute("SELECT fingerprint, rows FROM stir_meta.publish_log WHERE serving_table = 'leaderboard' "
+                    "ORDER BY published_at")
         rows = cur.fetchall()
     conn.rollback()
     return rows
@@ -230,7 +231,7 @@ def test_restate_publishes_data_that_arrived_after_the_run(seeded, tmp_path):
     idle = stir.run_tier("daily", "--end", "2026-10-05")
     assert idle.stdout.strip().splitlines()[-1] == (
         "tier daily (T = 2026-10-05 00:00:00 UTC): nothing to do: no model interval was due "
-        "(--restate runs them again); already live: leaderboard")
+        "(--restate runs them again); already live: leaderboard, genre_overview")
     assert len(publishes(conn)) == before
     restated = stir.run_tier("daily", "--end", "2026-10-05", "--restate")
     assert "models restated and run; published leaderboard" in restated.stdout

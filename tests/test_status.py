@@ -14,7 +14,8 @@ from conftest import Stir
 def ran(tmp_path_factory):
     stir = Stir(tmp_path_factory.mktemp("status") / "home")
     stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
-    stir.run_tier("15min", "--end", "2026-09-02 12:00:00")
+    for tier in ("15min", "30min", "2h"):
+        stir.run_tier(tier, "--end", "2026-09-02 12:00:00")
     stir.run_tier("daily", "--end", "2026-09-02")
     return stir
 
@@ -30,12 +31,16 @@ def execute(stir, statement):
 def test_fresh_tables_and_good_runs_pass(ran):
     proc = ran.run("status")
     assert proc.returncode == 0
-    assert "leaderboard        daily" in proc.stdout and "fresh" in proc.stdout and "STALE" not in proc.stdout
+    assert next(l for l in proc.stdout.splitlines() if l.startswith("leaderboard")).split()[:2] == ["leaderboard", "daily"]
+    assert "fresh" in proc.stdout and "STALE" not in proc.stdout
     report = json.loads(ran.run("status", "--json").stdout)
     assert report["ok"] is True
     assert {t["table"]: t["stale"] for t in report["tables"]} == {
-        "leaderboard": False, "instagram_account": False, "youtube_account": False}
-    assert {t["tier"]: t["result"] for t in report["tiers"] if t["result"]} == {"15min": "ok", "daily": "ok"}
+        "leaderboard": False, "instagram_account": False, "youtube_account": False, "genre_overview": False,
+        "collection_post_metrics_summary": False, "social_profile_time_series": False,
+        "social_profile_hashtags": False, "social_profile_audience_info": False}
+    assert {t["tier"]: t["result"] for t in report["tiers"] if t["result"]} == {
+        "15min": "ok", "30min": "ok", "2h": "ok", "daily": "ok"}
 
 
 def test_a_stale_table_fails_the_probe(ran):

@@ -47,3 +47,16 @@ def connected(settings: Settings | None = None):
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def crawler_connected(settings: Settings | None = None):
+    """A connection to the crawler's database (its task queue): STIR_CRAWLER_PG_DSN when set,
+    else the serving database. Closed on exit."""
+    dsn = os.environ.get("STIR_CRAWLER_PG_DSN", "")
+    conn = psycopg2.connect(dsn) if dsn else connect(settings)
+    conn.set_session(autocommit=False)
+    try:
+        yield conn
+    finally:
+        conn.close()

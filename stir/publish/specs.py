@@ -17,6 +17,9 @@ class PublishSpec:
     # stays and takes the new version's rows by key, in one transaction (upserts of new and
     # changed rows, deletes of vanished ones), for tables dashboards read all day.
     mode: str = "swap"
+    # serving tables that must be published (in the same run, same T) before this one is: a
+    # table derived from another's mart never goes live beside a failed version of it
+    after: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.mode not in ("swap", "merge"):
@@ -43,6 +46,6 @@ SPECS: dict[str, PublishSpec] = {
                     ddl="social_profile_audience_info.sql", tiers=("2h",), key=("platform", "platform_id"),
                     allow_empty=True),
         PublishSpec(table="genre_overview", mart="stir_marts.mart_genre_overview", ddl="genre_overview.sql",
-                    tiers=("daily",)),
+                    tiers=("daily",), after=("leaderboard",)),
     ]
 }

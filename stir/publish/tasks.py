@@ -162,7 +162,10 @@ class Publish(_RunsOnce):
     restate = luigi.BoolParameter(default=False)
 
     def requires(self):
-        return RunModels(tier=self.tier, end=self.end, restate=self.restate)
+        # The models first; then the tables this one is published after (PublishSpec.after).
+        return [RunModels(tier=self.tier, end=self.end, restate=self.restate)] + [
+            Publish(table=first, tier=self.tier, end=self.end, restate=self.restate)
+            for first in SPECS[self.table].after]
 
     def run(self):
         with connected() as conn:
