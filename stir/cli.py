@@ -212,15 +212,72 @@ def _scrape_status(as_json: bool) -> None:
         sys.exit(1)
 
 
+@main.group()
+def report():
+    """Reports for analysts, written to the staging store."""
+
+
+@report.command("keywords")
+@click.argument("keyword_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--days", default=7, show_default=True, type=click.IntRange(min=1),
+              help="Posts published in this many days before --end.")
+@click.option("--end", default=None, help="T: 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now, to the second).")
+@click.option("--name", default=None, help="The report's name in its key (default: the file's name without suffix).")
+def report_keywords(keyword_file, days, end, name):
+    """Posts whose caption matches any keyword of KEYWORD_FILE (one per line; case-insensitive,
+    whole words), with engagement, reach and followers, as Parquet in the staging store under
+    reports/keywords/NAME/. The same inputs (keywords, days, T) write nothing new."""
+    from stir.jobs.keyword_report import MART, read_keywords, write
+    from stir.models import computed_until
+    from stir.store import get_store
+    from stir.timing import resolve_end
+    from stir.warehouse import get_warehouse
+
+    store = get_store()
+    found = write(get_warehouse(), store, name or keyword_file.stem, read_keywords(keyword_file), days,
+                  resolve_end(end), computed_until(MART))
+    click.echo(f"{found.rows} posts: {store.describe(found.key)}" + ("" if found.written else " (already written)"))
+
+
+@main.command()
+@click.argument("job", type=click.Choice(["rescrape", "assets"]))
+@click.option("--end", default=None, help="T: 'YYYY-MM-DD[ hh:mm:ss]' UTC (default: now, to the second).")
+def job(job, end):
+    """Run one crawler job now, outside its tier, on the marts as they are: `rescrape` sends
+    re-scrape requests for recent collection posts to the crawler's API (never a shortcode
+    twice within 12 hours); `assets` queues asset-upload requests in the crawler's task queue."""
+    from stir.jobs import asset_upload, rescrape
+    from stir.jobs.crawler_api import CrawlerApi
+    from stir.postgres import connected
+    from stir.postgres.connection import crawler_connected
+    from stir.settings import load_settings
+    from stir.timing import resolve_end
+    from stir.warehouse import get_warehouse
+
+    settings, end = load_settings(), resolve_end(end)
+    with connected() as conn:
+        if job == "rescrape":
+            counts = rescrape.run(get_warehouse(), conn, CrawlerApi.from_settings(settings), end,
+                                  settings.rescrape_max_requests, settings.rescrape_priority)
+        else:
+            with crawler_connected() as queue:
+                counts = asset_upload.run(get_warehouse(), conn, queue, end, settings.asset_max_age_days * 86400,
+                                          settings.asset_max_requests)
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
 @main.command()
 def tiers():
-    """List the tiers: models' cadence, schedule (UTC), timeout, retries, publishes."""
+    """List the tiers: models' cadence, schedule (UTC), timeout, retries, publishes, jobs."""
     from stir.formatting import render
     from stir.tiers import TIER_TABLE, publishes
 
+    from stir.jobs.tasks import JOB_TIERS
+
     rows = [(t.name, t.models_cron, t.schedule, f"{t.timeout_min} min", t.retries,
-             ", ".join(spec.table for spec in publishes(t.name)) or "-") for t in TIER_TABLE]
-    click.echo(render(["tier", "models", "schedule (UTC)", "timeout", "retries", "publishes"], rows))
+             ", ".join(spec.table for spec in publishes(t.name)) or "-",
+             ", ".join(job for job, tier in JOB_TIERS.items() if tier == t.name) or "-") for t in TIER_TABLE]
+    click.echo(render(["tier", "models", "schedule (UTC)", "timeout", "retries", "publishes", "jobs"], rows))
 
 
 @main.command()

@@ -91,3 +91,23 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
     if status.is_failure:
         raise StirError(f"sqlmesh run of {selector} failed; see the SQLMesh output above")
     return not status.is_nothing_to_do
+
+
+def computed_until(model: str, settings: Settings | None = None) -> str | None:
+    """The end (UTC, 'YYYY-MM-DD hh:mm:ss') of the last interval prod has computed for `model`
+    (a SQLMesh model name such as stir_marts.mart_post_metrics), or None if it never ran."""
+    import datetime as dt
+
+    ctx = context(settings)
+    env = ctx.state_reader.get_environment("prod")
+    if env is None:
+        return None
+    wanted = ".".join(f'"{part}"' for part in model.split("."))
+    found = [s for s in env.snapshots if s.name == wanted]
+    if not found:
+        return None
+    snapshot = ctx.state_reader.get_snapshots([found[0].snapshot_id])[found[0].snapshot_id]
+    if not snapshot.intervals:
+        return None
+    end_ms = max(end for _, end in snapshot.intervals)
+    return f"{dt.datetime.fromtimestamp(end_ms / 1000, dt.timezone.utc):%Y-%m-%d %H:%M:%S}"

@@ -14,6 +14,7 @@ from loguru import logger
 
 from stir import alerts, log
 from stir.progress import FAILURES, label, luigi_logging
+from stir.jobs.tasks import tier_jobs
 from stir.publish.tasks import Publish, RunModels, SwapTable
 from stir.run_record import read_models
 from stir.settings import load_settings
@@ -59,6 +60,7 @@ class TierResult:
 def tier_tasks(tier: str, end: str, restate: bool = False) -> list[luigi.Task]:
     tasks: list[luigi.Task] = [RunModels(tier=tier, end=end, restate=restate)]
     tasks += [Publish(table=spec.table, tier=tier, end=end, restate=restate) for spec in publishes(tier)]
+    tasks += tier_jobs(tier, end, restate)
     return tasks
 
 

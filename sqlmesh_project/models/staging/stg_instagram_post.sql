@@ -21,6 +21,7 @@ SELECT
   plays,
   reach,
   hashtags,
+  display_url,
   publish_time,
   updated_at
 FROM (

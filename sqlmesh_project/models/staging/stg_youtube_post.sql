@@ -18,6 +18,7 @@ SELECT
   views,
   likes,
   comments,
+  thumbnail_url,
   publish_time,
   updated_at
 FROM (

@@ -1,0 +1,1 @@
+COPY stir_asset_candidates FROM STDIN WITH (FORMAT csv)
