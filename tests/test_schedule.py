@@ -61,8 +61,11 @@ def test_systemd_units_verify(tmp_path):
 
 def test_tiers_lists_the_table():
     out = CliRunner().invoke(main, ["tiers"], catch_exceptions=False).output
-    assert out.splitlines()[0].split() == ["tier", "models", "schedule", "(UTC)", "timeout", "retries", "publishes"]
-    assert "daily   @daily        0 19 * * *      180 min  1        leaderboard" in out
+    assert out.splitlines()[0].split() == ["tier", "models", "schedule", "(UTC)", "timeout", "retries", "publishes",
+                                           "jobs"]
+    daily = next(line for line in out.splitlines() if line.startswith("daily"))
+    assert daily.split()[:9] == ["daily", "@daily", "0", "19", "*", "*", "*", "180", "min"]
+    assert "leaderboard, genre_overview" in daily and daily.rstrip().endswith("keyword_reports")
 
 
 def test_a_failed_run_is_retried_with_the_same_end(tmp_path):

@@ -1,6 +1,7 @@
 -- Posts published in the $days days before T ($t) whose caption (Instagram) or title and
--- description (YouTube) matches any keyword: case-insensitive, whole words (no letter,
--- digit or underscore on either side), ClickHouse multi-pattern matching. `keywords` lists
+-- description (YouTube) matches any keyword: case-insensitive, whole words (a word boundary
+-- where the keyword begins or ends with a letter, digit or underscore; keyword_report.pattern),
+-- ClickHouse multi-pattern matching. `keywords` lists
 -- those that matched. Reach and engagement as mart_post_metrics computes them.
 SELECT
   platform, shortcode, profile_id, handle, publish_time,
