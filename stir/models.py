@@ -15,6 +15,41 @@ from stir.timing import MODEL_START
 # Stir applies model changes with skip_backfill on purpose (the run that follows computes
 # every missing interval up to T), so SQLMesh's warning about it says nothing to a user.
 _EXPECTED_WARNINGS = ("Skipping the backfill stage",)
+# What the last run's console reported: model -> error, for failed and skipped models.
+_PROBLEMS: dict[str, str] = {}
+
+
+class ModelsFailed(StirError):
+    """Some models failed (an audit included) or were skipped after a failure; the others ran.
+    `failures`: model name (schema.model) -> error."""
+
+    def __init__(self, selector: str, failures: dict[str, str], ran: bool):
+        self.failures, self.ran = failures, ran
+        names = ", ".join(sorted(failures))
+        super().__init__(f"sqlmesh run of {selector}: {len(failures)} model(s) failed or skipped: {names}")
+
+
+def _model_name(node_name: str) -> str:
+    return node_name.replace('"', "")
+
+
+def _capture_problems(console) -> None:
+    """Keep the failed and skipped models the console reports (it prints them as before)."""
+    from sqlmesh.core.console import _format_node_errors
+
+    failed, skipped = console.log_failed_models, console.log_skipped_models
+
+    def log_failed_models(errors):
+        for name, message in _format_node_errors(errors).items():
+            _PROBLEMS[_model_name(name)] = " ".join(str(message).split())[:500]
+        failed(errors)
+
+    def log_skipped_models(names):
+        for name in names:
+            _PROBLEMS.setdefault(_model_name(name), "skipped: an upstream model failed")
+        skipped(names)
+
+    console.log_failed_models, console.log_skipped_models = log_failed_models, log_skipped_models
 
 
 def _console(verbose: bool):
@@ -36,6 +71,7 @@ def _console(verbose: bool):
                 warn(short_message, long_message, *args, **kwargs)
 
         console.log_warning = log_warning
+    _capture_problems(console)
     return console
 
 
@@ -87,8 +123,11 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
     if restate_intervals:
         restate(ctx, selector, end)
     logger.info("sqlmesh: running {} up to {}", selector, end)
+    _PROBLEMS.clear()
     status = ctx.run("prod", end=end, select_models=[selector])
     if status.is_failure:
+        if _PROBLEMS:
+            raise ModelsFailed(selector, dict(_PROBLEMS), ran=True)
         raise StirError(f"sqlmesh run of {selector} failed; see the SQLMesh output above")
     return not status.is_nothing_to_do
 

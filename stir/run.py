@@ -37,7 +37,8 @@ class TierResult:
         head = f"tier {self.tier} (T = {self.end} UTC)"
         if not self.ok:
             failed = ", ".join(self.failed) or "see the output above"
-            return f"{head}: failed: {failed}"
+            done = f"; published nevertheless: {', '.join(self.published)}" if self.published else ""
+            return f"{head}: failed: {failed}{done}"
         if self.models is None:
             models = "models not run"
         elif self.models["restated"]:
@@ -86,13 +87,16 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
             **logging_args,
         )
         ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY)
+        models = read_models(tier, end)
+        failed_models = sorted((models or {}).get("failures", {}))
+        ok = ok and not failed_models
         summary = _summary_dict(result.worker)
         swapped = {task.table for task in summary["completed"] if isinstance(task, SwapTable)}
         outcome = TierResult(
-            tier=tier, end=end, ok=ok, models=read_models(tier, end),
+            tier=tier, end=end, ok=ok, models=models,
             published=[t for t in tables if t in swapped],
             unchanged=[t for t in tables if t not in swapped] if ok else [],
-            failed=sorted(label(task) for task in summary["failed"]),
+            failed=sorted(label(task) for task in summary["failed"]) + [f"model {m}" for m in failed_models],
         )
         record("ok" if ok else "failed")
     return outcome

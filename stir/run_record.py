@@ -3,21 +3,25 @@ stir.tier_lock): the RunModels task may run in a forked Luigi worker, and the pr
 reports the run reads it from there."""
 from __future__ import annotations
 
+import json
+
 from stir.postgres import connected
 from stir.sqlfiles import read_sql
 
 
-def record_models(tier: str, end: str, ran: bool, restated: bool) -> None:
+def record_models(tier: str, end: str, ran: bool, restated: bool, failures: dict[str, str] | None = None) -> None:
+    """`failures`: model -> error, for the models that failed or were skipped after a failure."""
     models = "restated" if restated else ("ran" if ran else "nothing due")
     with connected() as conn:
         with conn.cursor() as cur:
             cur.execute(read_sql("stir.serving.sql", "tier_run_models.sql"),
-                        {"tier": tier, "end": end, "models": models})
+                        {"tier": tier, "end": end, "models": models, "failures": json.dumps(failures or {})})
         conn.commit()
 
 
 def read_models(tier: str, end: str) -> dict | None:
-    """{'ran': bool, 'restated': bool}, or None when the model step did not finish."""
+    """{'ran': bool, 'restated': bool, 'failures': {model: error}}, or None when the model step
+    did not finish."""
     with connected() as conn:
         with conn.cursor() as cur:
             cur.execute(read_sql("stir.serving.sql", "tier_run_models_read.sql"), {"tier": tier, "end": end})
@@ -25,4 +29,4 @@ def read_models(tier: str, end: str) -> dict | None:
         conn.rollback()
     if row is None or row[0] is None:
         return None
-    return {"ran": row[0] != "nothing due", "restated": row[0] == "restated"}
+    return {"ran": row[0] != "nothing due", "restated": row[0] == "restated", "failures": row[1] or {}}

@@ -116,3 +116,28 @@ def test_schema_drift_fails_before_any_export(project_stir):
     assert live(stir) == before
     check = stir.run("check", "leaderboard", check=False)
     assert check.returncode == 1 and "leaderboard: DRIFT" in check.stdout
+
+
+def test_a_failed_audit_stops_only_its_own_table(project_stir):
+    """One mart's audit fails: its table is not published (the live one untouched) and the tier
+    fails naming the audit, while the tier's other tables are published."""
+    stir, project = project_stir
+    view = project / "models" / "marts" / "mart_youtube_account.sql"
+    text = view.read_text()
+    assert "engagement_rate IS NULL OR engagement_rate >= 0" in text
+    view.write_text(text.replace("engagement_rate IS NULL OR engagement_rate >= 0",
+                                 "engagement_rate IS NULL OR engagement_rate < 0"))
+    proc = stir.run_tier("15min", "--end", "2026-09-02 12:00:00", check=False)
+    assert proc.returncode == 1
+    output = proc.stdout + proc.stderr
+    assert "'forall' audit error" in output
+    assert "youtube_account: not published: its mart stir_marts.mart_youtube_account did not compute" in output
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: tier 15min (T = 2026-09-02 12:00:00 UTC): failed: youtube_account: Publish, "
+        "model stir_marts.mart_youtube_account; published nevertheless: instagram_account")
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("SELECT serving_table FROM stir_meta.publish_log")
+        published = {r[0] for r in cur.fetchall()}
+    conn.close()
+    assert "instagram_account" in published and "youtube_account" not in published

@@ -12,13 +12,16 @@ from pathlib import Path
 
 import luigi
 
-from stir.models import run_models
+from loguru import logger
+
+from stir.models import ModelsFailed, run_models
 from stir.postgres import connected
 from stir.publish import schema, steps
 from stir.publish.manifest import manifest_key
+from stir.errors import PublishError
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
-from stir.run_record import record_models
+from stir.run_record import read_models, record_models
 from stir.serving.migrate import migrate
 from stir.settings import load_settings
 from stir.store import get_store
@@ -48,9 +51,18 @@ class RunModels(_RunsOnce):
 
     def run(self):
         self.set_status_message(f"running SQLMesh models tag:{self.tier} up to {self.end}")
-        ran = run_models(model_selector(self.tier), end=self.end, restate_intervals=self.restate)
-        record_models(self.tier, self.end, ran=ran, restated=self.restate)
-        self.set_status_message("models ran" if ran else "no model interval was due")
+        try:
+            ran = run_models(model_selector(self.tier), end=self.end, restate_intervals=self.restate)
+            failures: dict[str, str] = {}
+        except ModelsFailed as exc:
+            # The tables of the other marts are still published; those of the failed models
+            # (and everything downstream, which SQLMesh skipped) fail in Publish, and the
+            # tier's result is failed.
+            ran, failures = exc.ran, exc.failures
+            logger.error("{}", exc)
+        record_models(self.tier, self.end, ran=ran, restated=self.restate, failures=failures)
+        self.set_status_message(
+            ("models ran" if ran else "no model interval was due") + (f"; {len(failures)} failed" if failures else ""))
         self._done = True
 
 
@@ -168,6 +180,11 @@ class Publish(_RunsOnce):
             for first in SPECS[self.table].after]
 
     def run(self):
+        spec = SPECS[self.table]
+        failures = (read_models(self.tier, self.end) or {}).get("failures", {})
+        if spec.mart in failures:
+            raise PublishError(f"{self.table}: not published: its mart {spec.mart} did not compute in this run "
+                               f"({failures[spec.mart]}); the live table is untouched")
         with connected() as conn:
             migrate(conn)
             schema.check(get_warehouse(), conn, SPECS[self.table])  # drift fails before any export

@@ -26,3 +26,6 @@ CREATE TABLE IF NOT EXISTS stir_meta.tier_runs (
 );
 -- What the run's model step did: 'ran', 'restated' or 'nothing due' (NULL until it finished).
 ALTER TABLE stir_meta.tier_runs ADD COLUMN IF NOT EXISTS models text;
+-- The models that failed (an audit included) or were skipped after an upstream failure, with the
+-- error: {"stir_marts.mart_x": "..."}. Their tables are not published; the others are.
+ALTER TABLE stir_meta.tier_runs ADD COLUMN IF NOT EXISTS model_failures jsonb;
