@@ -18,8 +18,8 @@ from stir.jobs.tasks import tier_jobs
 from stir.publish.tasks import Publish, RunModels, SwapTable
 from stir.run_record import read_models
 from stir.settings import load_settings
-from stir.tier_lock import tier_lock
-from stir.tiers import TIERS_BY_NAME, check_tier, publishes
+from stir.tier_lock import running_elsewhere, tier_lock
+from stir.tiers import HEAVY_TIERS, TIERS_BY_NAME, check_tier, publishes
 
 
 @dataclass
@@ -31,10 +31,13 @@ class TierResult:
     published: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # the steps that failed
+    skipped: str | None = None   # why the run did nothing (heavy_guard = skip)
 
     def last_line(self) -> str:
         """What the run did, in one line: a run that did nothing says so."""
         head = f"tier {self.tier} (T = {self.end} UTC)"
+        if self.skipped:
+            return f"{head}: skipped: {self.skipped}"
         if not self.ok:
             failed = ", ".join(self.failed) or "see the output above"
             done = f"; published nevertheless: {', '.join(self.published)}" if self.published else ""
@@ -77,6 +80,13 @@ def run_tier(tier: str, end: str, central_scheduler: bool | None = None, restate
     logging_args = luigi_logging(settings.verbose)
     tables = [spec.table for spec in publishes(tier)]
     with tier_lock(tier, end) as record:   # raises TierRunning when another run has the tier
+        heavy = [h for h in HEAVY_TIERS if h != tier and running_elsewhere(record.conn, h)] \
+            if settings.heavy_guard == "skip" and tier not in HEAVY_TIERS else []
+        if heavy:
+            why = f"the {heavy[0]} tier is running ({running_elsewhere(record.conn, heavy[0])}; heavy_guard = skip)"
+            logger.warning("tier {}: skipped: {}", tier, why)
+            record("skipped")
+            return TierResult(tier=tier, end=end, ok=True, skipped=why)
         logger.info("tier {}: T = {} UTC; models tag:{}{}, publishing {}", tier, end, tier,
                     " (restated)" if restate else "", ", ".join(tables) or "nothing")
         result = luigi.build(

@@ -24,6 +24,7 @@ CHOICES = {
     "store": ("local", "s3"),
     "postgres": ("embedded", "dsn"),
     "transfer": ("stream", "local"),
+    "heavy_guard": ("wait", "skip"),
 }
 
 
@@ -64,6 +65,7 @@ class Settings:
     tier_running_exit_code: int = 0  # exit status of a start that finds its tier already running
     retry_delay: int = 60            # seconds between a failed tier run and its retry (--retries)
     tier_timeout: int = 0            # seconds before a still-running tier alerts (0: the tier table's)
+    heavy_guard: str = "wait"        # a lighter tier while daily/weekly runs: wait for it | skip this run
     scrape_max_failure_rate: float = 0.2  # `stir status --scrapes` alarms above this failure rate (last hour)
     scrape_max_pending_age: int = 3600    # ... or when a request has been PENDING longer (seconds)
     crawler_api_url: str = ""        # the crawler's HTTP API (token: STIR_CRAWLER_API_TOKEN); empty: no re-scrapes

@@ -16,6 +16,17 @@ class TierRunning(StirError):
     """Another run of the tier holds its lock."""
 
 
+def running_elsewhere(conn, tier: str) -> str | None:
+    """'pid … on HOST since …' when a run of `tier` holds its lock now, else None."""
+    with conn.cursor() as cur:
+        cur.execute(read_sql("stir.serving.sql", "tier_lock_held.sql"), {"tier": tier})
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute(read_sql("stir.serving.sql", "tier_running.sql"), {"tier": tier})
+        row = cur.fetchone()
+    return f"pid {row[0]} on {row[1]} since {row[2]:%Y-%m-%d %H:%M:%S} UTC" if row else "another session"
+
+
 @contextmanager
 def tier_lock(tier: str, end: str):
     """Hold `tier`'s lock for the block; raises TierRunning naming the holder when another run
@@ -38,6 +49,8 @@ def tier_lock(tier: str, end: str):
 
         def record(value: str) -> None:
             result["value"] = value
+
+        record.conn = conn   # the run's own session, for checks while it holds the lock
 
         try:
             yield record

@@ -31,6 +31,9 @@ TIER_TABLE = (
     Tier("weekly", "@weekly", "0 6 * * 0", 360, 1),
 )
 TIERS_BY_NAME = {tier.name: tier for tier in TIER_TABLE}
+# The heavy batches. While one runs, a lighter tier's model run waits for it (the SQLMesh
+# lock; heavy_guard = wait, the default) or the lighter run is skipped (heavy_guard = skip).
+HEAVY_TIERS = ("daily", "weekly")
 TIERS = tuple(TIERS_BY_NAME)
 TIER_CRON = {tier.name: tier.models_cron for tier in TIER_TABLE}
 

@@ -105,3 +105,24 @@ def test_no_two_sqlmesh_processes_at_once(seeded, tmp_path):
         holder.kill()
         holder.wait()
     assert "published leaderboard" in seeded.run_tier("daily", "--end", END).stdout
+
+
+def test_heavy_guard_skip_holds_a_light_tier_while_daily_runs(seeded):
+    """heavy_guard = skip: a 15min start while the daily batch runs does nothing and says why
+    (exit 0, recorded as skipped); once the batch is done the same start runs."""
+    seeded.env["STIR_HEAVY_GUARD"] = "skip"
+    daily = start(seeded)
+    try:
+        wait_until_running(seeded, daily)
+        light = seeded.run_tier("15min", "--end", "2026-09-02 00:15:00", check=False)
+        assert light.returncode == 0, light.stderr
+        assert light.stdout.strip().splitlines()[-1].startswith(
+            f"tier 15min (T = 2026-09-02 00:15:00 UTC): skipped: the daily tier is running (pid {daily.pid} on ")
+        assert "heavy_guard = skip" in light.stdout and "sqlmesh: running" not in light.stderr
+        out, err = daily.communicate(timeout=300)
+        assert daily.returncode == 0, err
+    finally:
+        daily.kill()
+    after = seeded.run_tier("15min", "--end", "2026-09-02 00:15:00")
+    assert "published instagram_account" in after.stdout
+    assert [result for _, result in runs(seeded)] == ["ok", "skipped", "ok"]   # daily, 15min, 15min
