@@ -4,6 +4,7 @@ between two runs, luigid as the central scheduler, and `sqlmesh plan` from sqlme
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -151,6 +152,27 @@ def test_run_through_luigid(tmp_path, luigid):
     assert re.fullmatch(r"exported [\d,]+ rows", messages["stir.ExportMart"])
     assert re.fullmatch(r"loaded, checked and indexed [\d,]+ rows", messages["stir.LoadShadow"])
     assert re.match(r"live: [\d,]+ rows; the swap took 1 tries", messages["stir.SwapTable"])
+    # The operator's screen: luigid's web view in headless Chromium lists the run's tasks as DONE.
+    dom, shot = browser_view(port, tmp_path)
+    assert "stir.SwapTable" in dom and "stir.RunModels" in dom and "DONE" in dom
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def browser_view(port, tmp_path):
+    """luigid's task list rendered by headless Chromium (installed by .ci/run from Debian's
+    packages): the page's DOM after its scripts ran, and a screenshot (kept in tmp_path)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium here (.ci/run installs Debian's chromium package)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=8000"]
+    url = f"http://127.0.0.1:{port}/static/visualiser/index.html#tab=tasks"
+    dom = subprocess.run([chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    shot = tmp_path / "luigid-tasks.png"
+    subprocess.run([chromium, *flags, "--window-size=1400,1000", f"--screenshot={shot}", url],
+                   capture_output=True, timeout=120)
+    return dom, shot
 
 
 def test_overlapping_runs_through_luigid_report_the_overlap(tmp_path, luigid):
