@@ -166,3 +166,19 @@ def test_every_model_runs_at_its_tiers_cadence():
         fastest = min(tiers, key=list(TIER_CRON).index)
         cron = re.search(r"^\s*cron\s+'([^']+)'", text, re.M)
         assert (cron.group(1) if cron else "@daily") == TIER_CRON[fastest], path.name
+
+
+def test_copy_progress_counts_the_lines_read():
+    """LoadShadow's progress during COPY: the reader counts lines as COPY reads them and reports
+    along the way and at the end."""
+    import io
+
+    from stir.publish.steps import ProgressReader
+
+    seen: list[int] = []
+    reader = ProgressReader(io.BytesIO(b"id,name\n" + b"".join(b"%d,x\n" % i for i in range(1000))), seen.append,
+                            every_s=0)
+    while reader.read(512):
+        pass
+    assert seen == sorted(seen) and len(seen) > 5
+    assert seen[-1] == 1001

@@ -159,6 +159,30 @@ def export_stream(data: ExportData, text: bool = False):
         raw.close()
 
 
+class ProgressReader:
+    """A file object for COPY FROM STDIN that counts the lines read through it and reports the
+    count to `report` at most every `every_s` seconds (and once at the end), so a long load
+    shows how far it got."""
+
+    def __init__(self, fh, report: Callable[[int], None], every_s: float = 1.0):
+        self.fh, self.report, self.every_s = fh, report, every_s
+        self.lines, self._last = 0, time.monotonic()
+
+    def read(self, size: int = -1):
+        chunk = self.fh.read(size)
+        self.lines += chunk.count(b"\n")
+        now = time.monotonic()
+        if not chunk or now - self._last >= self.every_s:
+            self._last = now
+            self.report(self.lines)
+        return chunk
+
+    def readline(self, size: int = -1):
+        line = self.fh.readline(size)
+        self.lines += line.count(b"\n")
+        return line
+
+
 def _csv_header(data: ExportData) -> list[str]:
     with export_stream(data, text=True) as fh:
         return next(csv.reader(io.StringIO(fh.readline())), [])
@@ -184,7 +208,7 @@ def refused_row(data: ExportData, key: tuple[str, ...], exc: psycopg2.Error) -> 
 
 
 def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, lock_wait_s: float = 60,
-                min_row_fraction: float = 0.5) -> None:
+                min_row_fraction: float = 0.5, progress: Callable[[int], None] | None = None) -> None:
     """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
     analyze it, all in one transaction: on any error nothing is left behind. Another run
     publishing the same table is waited for (up to `lock_wait_s`), never interleaved."""
@@ -195,14 +219,15 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, l
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
     failure = f"{spec.table}: loading the shadow table failed; the live table is untouched."
     try:
-        _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction)
+        _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction, progress)
     except psycopg2.errors.LockNotAvailable:
         holder = _holder(conn, "publish_lock_holder.sql", {"table": spec.table})
         raise PublishError(f"{failure}\nAnother publish of {spec.table} by {holder} held its publish lock for "
                            f"over {lock_wait_s:g}s (swap_max_wait)") from None
 
 
-def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction) -> None:
+def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction,
+                 progress=None) -> None:
     with transaction(conn, failure, passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
         cur.execute(render_sql("stir.serving.sql", "publish_lock_wait.sql", wait=f"{max(lock_wait_s, 0.001):g}s"),
                     {"table": spec.table})
@@ -221,7 +246,8 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
         try:
             with export_stream(data) as fh:
                 cur.copy_expert(
-                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)), fh
+                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)),
+                    ProgressReader(fh, progress) if progress else fh,
                 )
         except psycopg2.Error as exc:
             row = refused_row(data, spec.key, exc)

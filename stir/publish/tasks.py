@@ -129,13 +129,22 @@ class LoadShadow(_PublishStep):
     def output(self):
         return TableMarkerTarget("stir_shadow", self.table, self.fingerprint)
 
+    def _copy_progress(self, rows: int):
+        """COPY's progress in luigid's view: lines read of the export's rows (+ its header)."""
+        def report(lines: int) -> None:
+            done = max(lines - 1, 0)
+            self.set_progress_percentage(min(99, done * 100 // max(rows, 1)))
+            self.set_status_message(f"copying: {min(done, rows):,} of {rows:,} rows")
+        return report
+
     def run(self):
         manifest = self.manifest()
         self.set_status_message(f"loading {manifest.rows:,} rows into stir_shadow.{self.table}")
         with connected() as conn:
             settings = load_settings()
             steps.load_shadow(conn, SPECS[self.table], manifest, self.export_data(manifest),
-                              lock_wait_s=settings.swap_max_wait, min_row_fraction=settings.min_row_fraction)
+                              lock_wait_s=settings.swap_max_wait, min_row_fraction=settings.min_row_fraction,
+                              progress=self._copy_progress(manifest.rows))
         self.set_status_message(f"loaded, checked and indexed {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 
