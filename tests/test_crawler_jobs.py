@@ -287,3 +287,17 @@ def test_keyword_report_cli_and_daily_task(jobs, tmp_path):
     stir.env["STIR_KEYWORD_LISTS"] = str(words)
     stir.run_tier("daily", "--end", "2026-10-10 13:00:00")
     assert len(list((stir.home / "store" / "reports" / "keywords" / "brand").rglob("manifest.json"))) == 2
+
+
+def test_jobs_from_the_cli(jobs):
+    """`stir job rescrape|assets` run the jobs outside their tiers, with the same rules."""
+    stir, api, conn, _ = jobs
+    before = len(api.calls)
+    out = stir.run("job", "rescrape", "--end", "2026-10-12 06:00:00").stdout   # 17 hours after the last sends
+    sent = ["v1", "s6", "s7", "s8", "s1", "s3"]                   # no retries since the cap test
+    assert api.sent(before) == sent
+    assert "accepted: 3, rejected: 1, failed: 2" in out
+    again = stir.run("job", "rescrape", "--end", "2026-10-12 06:30:00").stdout
+    assert api.sent(before) == sent and "skipped_recent: 6" in again
+    queued = stir.run("job", "assets", "--end", "2026-11-10 16:00:00").stdout
+    assert "queued: 0" in queued    # every picture has an open request since the last run
