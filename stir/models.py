@@ -1,6 +1,8 @@
 """Runs Stir's SQLMesh project in this process (so it shares the embedded warehouse)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import logging
 import sys
 
@@ -100,7 +102,9 @@ def restate(ctx, selector: str, end: str) -> list[str]:
     # be due again and would feed the restated marts the old data).
     selected = ctx._new_selector().expand_model_selections([f"+{selector}"])
     snapshots = [s for s in env.snapshots if s.name in selected]
-    interval = (to_timestamp(MODEL_START), to_timestamp(end))
+    # From a week before the models' start: mart_profile_event_periods starts on the Sunday
+    # before it (removing intervals a model does not have is harmless).
+    interval = (to_timestamp(MODEL_START - dt.timedelta(days=7)), to_timestamp(end))
     ctx.state_sync.remove_intervals([(s, interval) for s in snapshots], remove_shared_versions=True)
     names = sorted(s.name for s in snapshots)
     logger.info("sqlmesh: restating {} model(s) up to {}: their intervals run again", len(names), end)
@@ -135,8 +139,6 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
 def computed_until(model: str, settings: Settings | None = None) -> str | None:
     """The end (UTC, 'YYYY-MM-DD hh:mm:ss') of the last interval prod has computed for `model`
     (a SQLMesh model name such as stir_marts.mart_post_metrics), or None if it never ran."""
-    import datetime as dt
-
     ctx = context(settings)
     env = ctx.state_reader.get_environment("prod")
     if env is None:

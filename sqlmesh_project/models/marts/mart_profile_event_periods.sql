@@ -10,6 +10,9 @@
 MODEL (
   name stir_marts.mart_profile_event_periods,
   kind INCREMENTAL_BY_TIME_RANGE (time_column date, lookback 408),
+  -- A Sunday: the week of the models' first day (2024-01-01, a Monday) starts on 2023-12-31,
+  -- and a period is written only by the intervals it starts in.
+  start '2023-12-31',
   cron '0 */2 * * *',
   allow_partials true,
   partitioned_by toStartOfMonth(date),
