@@ -5,6 +5,7 @@ itself are substituted; each is checked so a file can never become an injection 
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from importlib import resources
 from string import Template
@@ -17,6 +18,16 @@ def ident(name: str) -> str:
     if not _IDENT.match(name):
         raise ValueError(f"not a plain SQL identifier: {name!r}")
     return name
+
+
+def literal(text: str) -> str:
+    """A ClickHouse string literal of `text` (backslashes and quotes escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def t_literal(end: str) -> str:
+    """T ('YYYY-MM-DD[ hh:mm:ss]', UTC) as a ClickHouse DateTime expression."""
+    return f"toDateTime('{dt.datetime.fromisoformat(end):%Y-%m-%d %H:%M:%S}', 'UTC')"
 
 
 def read_sql(package: str, name: str) -> str:

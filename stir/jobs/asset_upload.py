@@ -11,8 +11,7 @@ import io
 from loguru import logger
 
 from stir.jobs import records
-from stir.jobs.rescrape import _t
-from stir.sqlfiles import read_sql, render_sql
+from stir.sqlfiles import read_sql, render_sql, t_literal
 
 JOB = "asset_upload_requests"
 
@@ -24,7 +23,7 @@ def ensure_queue(conn) -> None:
 
 
 def candidates(wh, end: str, max_age_s: int, limit: int) -> list[tuple]:
-    return wh.query(render_sql("stir.jobs.sql", "asset_candidates.sql", t=_t(end), max_age_s=str(int(max_age_s)),
+    return wh.query(render_sql("stir.jobs.sql", "asset_candidates.sql", t=t_literal(end), max_age_s=str(int(max_age_s)),
                                limit=str(int(limit))))
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from loguru import logger
 
 from stir.errors import StirError
-from stir.jobs.rescrape import _t
-from stir.sqlfiles import render_sql
+from stir.sqlfiles import literal, render_sql, t_literal
 
 PREFIX = "reports/keywords"
 MART = "stir_marts.mart_post_metrics"
@@ -36,10 +35,6 @@ def read_keywords(path: Path) -> list[str]:
     if not words:
         raise StirError(f"keyword list {path}: no keywords (one per line)")
     return words
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def pattern(word: str) -> str:
@@ -78,9 +73,9 @@ def write(wh, store, name: str, words: list[str], days: int, end: str, metrics_u
         rows = json.loads(store.read_text(manifest))["rows"]
         logger.info("keyword report {}: already written for these inputs: {} ({} rows)", name, store.describe(data), rows)
         return Report(data, manifest, rows, False)
-    query = render_sql("stir.jobs.sql", "keyword_posts.sql", t=_t(end), days=str(int(days)),
-                       keywords=", ".join(_literal(w) for w in words),
-                       patterns=", ".join(_literal(pattern(w)) for w in words))
+    query = render_sql("stir.jobs.sql", "keyword_posts.sql", t=t_literal(end), days=str(int(days)),
+                       keywords=", ".join(literal(w) for w in words),
+                       patterns=", ".join(literal(pattern(w)) for w in words))
     rows = wh.query(render_sql("stir.jobs.sql", "count_rows.sql", query=query))[0][0]
     wh.command(render_sql("stir.jobs.sql", "keyword_report.sql",
                           destination=store.clickhouse_destination(data, "Parquet"), query=query))

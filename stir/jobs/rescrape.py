@@ -8,24 +8,18 @@ recorded and committed before it goes out, so a re-run or a crash never sends a 
 twice within 12 hours."""
 from __future__ import annotations
 
-import datetime as dt
-
 from loguru import logger
 
 from stir.jobs import records
 from stir.jobs.crawler_api import CrawlerApi
-from stir.sqlfiles import read_sql, render_sql
+from stir.sqlfiles import read_sql, render_sql, t_literal
 
 JOB = "rescrape_collection_posts"
 FLOW = "refresh_post_by_shortcode"
 
 
-def _t(end: str) -> str:
-    return f"toDateTime('{dt.datetime.fromisoformat(end):%Y-%m-%d %H:%M:%S}', 'UTC')"
-
-
 def candidates(wh, end: str) -> list[tuple[str, str]]:
-    rows = wh.query(render_sql("stir.jobs.sql", "rescrape_candidates.sql", t=_t(end)))
+    rows = wh.query(render_sql("stir.jobs.sql", "rescrape_candidates.sql", t=t_literal(end)))
     return [(platform, code) for platform, code, _ in rows]
 
 

@@ -5,11 +5,8 @@ import os
 import shutil
 from pathlib import Path
 
+from stir.sqlfiles import literal
 from stir.store.base import Store
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class LocalStore(Store):
@@ -52,7 +49,7 @@ class LocalStore(Store):
         # chDB writes the file itself; only an embedded warehouse can reach this directory.
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        return f"file({_quote(str(target.resolve()))}, {_quote(fmt)})"
+        return f"file({literal(str(target.resolve()))}, {literal(fmt)})"
 
     def describe(self, key: str) -> str:
         return str(self.path(key))

@@ -8,8 +8,8 @@ from pathlib import Path
 import boto3
 
 from stir.errors import StirError
+from stir.sqlfiles import literal
 from stir.store.base import Store
-from stir.store.local import _quote
 
 
 class S3Store(Store):
@@ -68,10 +68,10 @@ class S3Store(Store):
         frozen = self._credentials()
         if frozen and frozen.access_key:
             return (
-                f"s3({_quote(self.url(key))}, {_quote(frozen.access_key)}, "
-                f"{_quote(frozen.secret_key)}, {_quote(fmt)})"
+                f"s3({literal(self.url(key))}, {literal(frozen.access_key)}, "
+                f"{literal(frozen.secret_key)}, {literal(fmt)})"
             )
-        return f"s3({_quote(self.url(key))}, {_quote(fmt)})"
+        return f"s3({literal(self.url(key))}, {literal(fmt)})"
 
     def _credentials(self):
         creds = boto3.Session().get_credentials()  # boto3's chain: environment, profile, role
