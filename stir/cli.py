@@ -270,9 +270,8 @@ def job(job, end):
 def tiers():
     """List the tiers: models' cadence, schedule (UTC), timeout, retries, publishes, jobs."""
     from stir.formatting import render
-    from stir.tiers import TIER_TABLE, publishes
-
     from stir.jobs.tasks import JOB_TIERS
+    from stir.tiers import TIER_TABLE, publishes
 
     rows = [(t.name, t.models_cron, t.schedule, f"{t.timeout_min} min", t.retries,
              ", ".join(spec.table for spec in publishes(t.name)) or "-",

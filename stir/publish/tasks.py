@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import luigi
-
 from loguru import logger
 
+from stir.errors import PublishError
 from stir.models import ModelsFailed, run_models
 from stir.postgres import connected
 from stir.publish import schema, steps
 from stir.publish.manifest import manifest_key
-from stir.errors import PublishError
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
 from stir.run_record import read_models, record_models
