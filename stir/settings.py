@@ -23,7 +23,8 @@ CHOICES = {
     "warehouse": ("chdb", "clickhouse"),
     "store": ("local", "s3"),
     "postgres": ("embedded", "dsn"),
-    "transfer": ("stream", "local"),
+    "transfer": ("stream", "local", "ssh"),
+    "export_compression": ("auto", "none", "gzip"),
     "heavy_guard": ("wait", "skip"),
 }
 
@@ -32,7 +33,8 @@ MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port
             "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0,
             "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0,
             "crawler_api_timeout": 0.001, "crawler_api_retries": 0, "crawler_api_backoff": 0,
-            "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0, "keyword_report_days": 1}
+            "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0, "keyword_report_days": 1,
+            "ssh_port": 1}
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,19 @@ class Settings:
     clickhouse_secure: bool = False
     clickhouse_cluster: str = ""
     store: str = "local"
-    transfer: str = "stream"   # how an export reaches PostgreSQL: stream (no file) | local (staged file)
+    # How an export reaches PostgreSQL: stream (COPY reads the store's object, no file) | local
+    # (downloaded next to Stir, then COPY FROM STDIN) | ssh (downloaded onto the PostgreSQL host
+    # over SSH, checked against the manifest, then COPY FROM the server-side file).
+    transfer: str = "stream"
+    # The export's compression: auto is gzip where its bytes cross a network (store = s3 or
+    # transfer = ssh) and none otherwise (gzip costs more CPU than it saves on a local disk).
+    export_compression: str = "auto"
+    ssh_host: str = ""               # transfer = ssh: the PostgreSQL host
+    ssh_port: int = 22
+    ssh_user: str = ""               # default: the local user name
+    ssh_key_file: Path | None = None  # default: the SSH agent and ~/.ssh's keys (passphrase: STIR_SSH_KEY_PASSPHRASE)
+    ssh_known_hosts: Path | None = None  # the host's key must be in here (default ~/.ssh/known_hosts)
+    ssh_stage_dir: str = "/var/tmp/stir-stage"  # on the PostgreSQL host; its PostgreSQL must be able to read it
     store_path: Path | None = None
     s3_bucket: str = ""
     s3_prefix: str = "stir"
@@ -78,14 +92,21 @@ class Settings:
     asset_max_requests: int = 10000   # asset-upload requests queued per run at most
     keyword_lists: str = ""           # keyword list files (comma-separated, relative to the project), daily
     keyword_report_days: int = 7      # the daily keyword reports cover the days before T
-
-    @property
-    def keyword_list_paths(self) -> list[str]:
-        return [p.strip() for p in self.keyword_lists.split(",") if p.strip()]
     central_scheduler: bool = False
     auto_plan: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
     sqlmesh_project: Path | None = None
+
+    @property
+    def keyword_list_paths(self) -> list[str]:
+        return [p.strip() for p in self.keyword_lists.split(",") if p.strip()]
+
+    @property
+    def compression(self) -> str:
+        """The exports' compression, 'gzip' or 'none' (export_compression, auto resolved)."""
+        if self.export_compression != "auto":
+            return self.export_compression
+        return "gzip" if self.store == "s3" or self.transfer == "ssh" else "none"
 
     # Secrets: read from the environment on use, never stored in a file or printed.
     @property
@@ -198,6 +219,8 @@ def load_settings() -> Settings:
             "warehouse = clickhouse needs store = s3: a ClickHouse server cannot write into this machine's "
             f"staging directory {settings.store_path}"
         )
+    if settings.transfer == "ssh" and not settings.ssh_host:
+        raise ConfigError("transfer = ssh needs ssh_host, the PostgreSQL host (luigi.cfg [stir] or STIR_SSH_HOST)")
     if settings.store == "s3" and not settings.s3_bucket:
         raise ConfigError("store = s3 needs s3_bucket (luigi.cfg [stir] or STIR_S3_BUCKET)")
     return settings

@@ -113,3 +113,81 @@ def caplog_loguru():
     sink = logger.add(lambda m: messages.append(m.record["message"]), level="DEBUG")
     yield messages
     logger.remove(sink)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def moto_s3(monkeypatch):
+    """moto's S3 server over HTTP on a free port, with a bucket stir-exports; yields its URL."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "stir-test-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "stir-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    endpoint = f"http://127.0.0.1:{port}"
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="stir-exports")
+    yield endpoint
+    server.stop()
+
+
+SSHD = shutil.which("sshd") or next((p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if Path(p).exists()), None)
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory):
+    """A real OpenSSH server on 127.0.0.1 (a free port), accepting only a key made for this
+    session, standing in for the PostgreSQL host of transfer = ssh. Yields the STIR_SSH_*
+    settings that reach it (its host key pinned in a known_hosts file of its own)."""
+    import getpass
+    import socket
+    import time
+
+    if SSHD is None:
+        pytest.skip("OpenSSH's sshd is not installed (.ci/run installs Debian's openssh-server)")
+    base = tmp_path_factory.mktemp("sshd")
+    for name in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(base / name)], check=True)
+    (base / "authorized_keys").write_text((base / "client_key.pub").read_text())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (base / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {base / 'host_key'}\nPidFile {base / 'sshd.pid'}\n"
+        f"AuthorizedKeysFile {base / 'authorized_keys'}\nStrictModes no\nUsePAM no\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n"
+        "Subsystem sftp internal-sftp\nLogLevel ERROR\n")
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
+    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(base / "sshd_config")], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"sshd did not start: {server.stderr.read().decode()[-500:]}")
+            time.sleep(0.1)
+    host_key = (base / "host_key.pub").read_text().split()
+    # The stage directory is read by PostgreSQL's OS user (pgserver's own user under root),
+    # so it lies outside pytest's private temporary directories.
+    stage = Path(tempfile.mkdtemp(prefix="stir-ssh-stage-"))
+    stage.chmod(0o755)
+    (base / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
+    yield {"STIR_SSH_HOST": "127.0.0.1", "STIR_SSH_PORT": str(port), "STIR_SSH_USER": getpass.getuser(),
+           "STIR_SSH_KEY_FILE": str(base / "client_key"), "STIR_SSH_KNOWN_HOSTS": str(base / "known_hosts"),
+           "STIR_SSH_STAGE_DIR": str(stage / "stage dir; $(touch pwned)")}
+    server.terminate()
+    shutil.rmtree(stage, ignore_errors=True)
+    server.wait(timeout=10)

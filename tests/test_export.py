@@ -37,7 +37,26 @@ def test_export_writes_data_then_manifest(mart, tmp_path):
     assert sorted(text[1:]) == ['1,"a,""b""",true', '2,\\N,false']
 
 
-def test_changed_mart_is_refused(mart, tmp_path):
+def test_uncompressed_export_with_checksum(mart, tmp_path):
+    """export_compression = none (a local or streamed transfer): plain CSV, its size and
+    SHA-256 in the manifest (for transfer = ssh); the loader tells the formats apart itself."""
+    import hashlib
+
+    store = LocalStore(tmp_path)
+    fp, _ = steps.fingerprint(mart, SPEC)
+    manifest = steps.export(mart, store, SPEC, fp, compression="none", checksum=True)
+    raw = (tmp_path / manifest.data_key).read_bytes()
+    assert manifest.data_key.endswith("/data.csv") and raw.startswith(b'"id","name","ok"')
+    assert (manifest.size, manifest.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
+    assert manifest.columns == ("id", "name", "ok") and manifest.rows == 2
+    with steps.export_stream(tmp_path / manifest.data_key, text=True) as fh:
+        assert fh.read() == raw.decode()
+
+
+def test_changed_mart_is_refused(mart, tmp_path, monkeypatch):
+    """A ClickHouse server can change a mart under an export (another run): the export is
+    fingerprinted again and refused. (chDB is this process's alone: `exclusive` skips that.)"""
+    monkeypatch.setattr(mart, "exclusive", False)
     fp, _ = steps.fingerprint(mart, SPEC)
     mart.command("INSERT INTO stir_test.mart VALUES (3, 'c', true)")
     with pytest.raises(PublishError, match=r"changed while it was exported"):

@@ -16,31 +16,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from conftest import REPO, Stir, write_jsonl
+from conftest import REPO, Stir, free_port, write_jsonl
 
 BIN = Path(sys.executable).parent  # luigid and sqlmesh come with the test environment
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def moto_s3(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "stir-test-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "stir-test-secret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="stir-exports")
-    yield endpoint
-    server.stop()
 
 
 def test_daily_tier_through_s3(moto_s3, tmp_path):

@@ -12,16 +12,24 @@ class Manifest:
     fingerprint: str
     rows: int
     data_key: str
+    # Filled in by exports since the ssh transfer (older manifests lack them): the export's
+    # header columns, and its size and SHA-256, which a download onto the PostgreSQL host is
+    # checked against (computed only when transfer = ssh: it reads the whole export once more).
+    columns: tuple[str, ...] = ()
+    size: int | None = None
+    sha256: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "Manifest":
-        return cls(**json.loads(text))
+        values = json.loads(text)
+        values["columns"] = tuple(values.get("columns", ()))
+        return cls(**values)
 
 
-# Layout of the staging store: exports/<table>/<fingerprint>/{data.csv.gz, manifest.json}.
+# Layout of the staging store: exports/<table>/<fingerprint>/{data.csv[.gz], manifest.json}.
 MANIFEST = "manifest.json"
 
 
@@ -33,8 +41,11 @@ def export_prefix(table: str, fingerprint: str) -> str:
     return f"{exports_root(table)}{fingerprint}"
 
 
-def data_key(table: str, fingerprint: str) -> str:
-    return f"{export_prefix(table, fingerprint)}/data.csv.gz"
+SUFFIXES = {"none": ".csv", "gzip": ".csv.gz"}  # ClickHouse's file() and s3() compress by the suffix
+
+
+def data_key(table: str, fingerprint: str, compression: str = "gzip") -> str:
+    return f"{export_prefix(table, fingerprint)}/data{SUFFIXES[compression]}"
 
 
 def manifest_key(table: str, fingerprint: str) -> str:

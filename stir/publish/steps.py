@@ -96,9 +96,11 @@ def export_columns(wh: Warehouse, spec: PublishSpec) -> str:
     )
 
 
-def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str) -> Manifest:
-    """Write the mart to the store, then its manifest. Fails if the mart changed meanwhile."""
-    data = data_key(spec.table, expected)
+def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
+           checksum: bool = False) -> Manifest:
+    """Write the mart to the store (CSV, gzip'd or not), then its manifest (with the export's
+    size and SHA-256 if `checksum`). Fails if the mart changed meanwhile."""
+    data = data_key(spec.table, expected, compression)
     logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
     destination = store.clickhouse_destination(data, "CSVWithNames")
     select = export_columns(wh, spec)
@@ -110,13 +112,20 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str) -> Man
         for secret in store.secrets():
             message = message.replace(secret, "***")
         raise PublishError(f"{spec.table}: exporting {spec.mart} to {store.describe(data)} failed: {message}") from None
-    now, rows = fingerprint(wh, spec)
-    if now != expected:
-        raise PublishError(
-            f"{spec.table}: mart {spec.mart} changed while it was exported "
-            f"(fingerprint {expected} -> {now}); run the tier again"
-        )
-    manifest = Manifest(spec.table, spec.mart, expected, rows, data)
+    if wh.exclusive:
+        # Nothing else can write to this warehouse while this process holds it: the mart is
+        # still the one fingerprinted, and its row count is table metadata.
+        rows = int(wh.scalar(render_sql("stir.publish.sql", "row_count.sql", mart=ident(spec.mart))))
+    else:
+        now, rows = fingerprint(wh, spec)
+        if now != expected:
+            raise PublishError(
+                f"{spec.table}: mart {spec.mart} changed while it was exported "
+                f"(fingerprint {expected} -> {now}); run the tier again"
+            )
+    size, sha256 = store.checksum(data) if checksum else (None, None)
+    columns = tuple(name for name, _ in wh.columns(spec.mart))
+    manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=columns, size=size, sha256=sha256)
     store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
     return manifest
@@ -139,22 +148,54 @@ def has_marker(conn, schema: str, table: str, fp: str) -> bool:
     return found
 
 
-# An export to load: a staged local file, or a function opening the store's object afresh
-# (transfer = stream: no file on this machine).
-ExportData = Union[Path, Callable[[], BinaryIO]]
+@dataclass(frozen=True)
+class ServerFile:
+    """An export staged on the PostgreSQL host (transfer = ssh), which COPY reads there."""
+
+    path: str
+    columns: tuple[str, ...]
+    read_line: Callable[[int], str]  # line N (1-based) of the file, to name a refused row
+
+
+# An export to load: a staged local file, a function opening the store's object afresh
+# (transfer = stream: no file on this machine), or a file on the PostgreSQL host.
+ExportData = Union[Path, Callable[[], BinaryIO], ServerFile]
+
+
+GZIP_MAGIC = b"\x1f\x8b"  # a CSV export starts with its header's first column name, never with these
+
+
+class _Peeked(io.RawIOBase):
+    """A binary stream with its first bytes (already read, to sniff the format) put back."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            n = min(len(buffer), len(self.head))
+            buffer[:n], self.head = self.head[:n], self.head[n:]
+            return n
+        chunk = self.rest.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
 
 
 @contextmanager
 def export_stream(data: ExportData, text: bool = False):
-    """The export's decompressed bytes (or text), read as they arrive."""
+    """The export's bytes (or text), decompressed if it is gzip'd, read as they arrive."""
     raw = data() if callable(data) else open(data, "rb")
     try:
+        head = raw.read(2)
+        fh = io.BufferedReader(_Peeked(head, raw), buffer_size=1 << 20)
+        if head == GZIP_MAGIC:
+            fh = gzip.open(fh, "rb")
         if text:
-            with gzip.open(raw, "rt", encoding="utf-8", errors="replace", newline="") as fh:
-                yield fh
-        else:
-            with gzip.open(raw, "rb") as fh:
-                yield fh
+            fh = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+        yield fh
     finally:
         raw.close()
 
@@ -184,6 +225,8 @@ class ProgressReader:
 
 
 def _csv_header(data: ExportData) -> list[str]:
+    if isinstance(data, ServerFile):
+        return list(data.columns)
     with export_stream(data, text=True) as fh:
         return next(csv.reader(io.StringIO(fh.readline())), [])
 
@@ -197,6 +240,10 @@ def refused_row(data: ExportData, key: tuple[str, ...], exc: psycopg2.Error) -> 
     if not match:
         return ""
     line = int(match.group(1))
+    if isinstance(data, ServerFile):
+        record = next(csv.reader(io.StringIO(data.read_line(line))), [])
+        values = dict(zip(data.columns, record))
+        return "row " + ", ".join(f"{k}={values.get(k, '?')}" for k in key) if record else ""
     with export_stream(data, text=True) as fh:
         reader = csv.reader(fh)
         header = next(reader, [])
@@ -244,11 +291,15 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
         logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
         deferred = deferred_indexes.defer(cur, table)
         try:
-            with export_stream(data) as fh:
-                cur.copy_expert(
-                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)),
-                    ProgressReader(fh, progress) if progress else fh,
-                )
+            if isinstance(data, ServerFile):
+                cur.execute(render_sql("stir.serving.sql", "copy_shadow_file.sql", table=table,
+                                       columns=", ".join(columns)), {"path": data.path})
+            else:
+                with export_stream(data) as fh:
+                    cur.copy_expert(
+                        render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)),
+                        ProgressReader(fh, progress) if progress else fh,
+                    )
         except psycopg2.Error as exc:
             row = refused_row(data, spec.key, exc)
             raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None

@@ -8,6 +8,7 @@ for that fingerprint (a dynamic dependency): the same data publishes nothing new
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import luigi
@@ -16,8 +17,9 @@ from loguru import logger
 from stir.errors import PublishError
 from stir.models import ModelsFailed, run_models
 from stir.postgres import connected
-from stir.publish import schema, steps
-from stir.publish.manifest import manifest_key
+from stir.publish import remote_stage, schema, steps
+from stir.publish.manifest import SUFFIXES, manifest_key
+from stir.publish.remote_stage import RemoteStage
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
 from stir.run_record import read_models, record_models
@@ -82,48 +84,86 @@ class _PublishStep(luigi.Task):
 
 
 class ExportMart(_PublishStep):
-    """Outputs: exports/<table>/<fingerprint>/data.csv.gz and, once it is whole, manifest.json
-    in the staging store."""
+    """Outputs: exports/<table>/<fingerprint>/data.csv[.gz] (export_compression) and, once it
+    is whole, manifest.json in the staging store."""
 
     def output(self):
         return StoreTarget(manifest_key(self.table, self.fingerprint))
 
     def run(self):
         self.set_status_message(f"exporting {SPECS[self.table].mart}")
-        manifest = steps.export(get_warehouse(), get_store(), SPECS[self.table], self.fingerprint)
+        settings = load_settings()
+        manifest = steps.export(get_warehouse(), get_store(), SPECS[self.table], self.fingerprint,
+                                compression=settings.compression, checksum=settings.transfer == "ssh")
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 
 
+class RemoteStageTarget(luigi.Target):
+    """transfer = ssh: the export, checked and unpacked, at ssh_stage_dir/<table>/<fingerprint>.csv
+    on the PostgreSQL host."""
+
+    def __init__(self, table: str, fingerprint: str):
+        self.table, self.fingerprint = table, fingerprint
+
+    @property
+    def path(self) -> str:
+        return RemoteStage(None, load_settings().ssh_stage_dir).path(self.table, self.fingerprint)
+
+    def exists(self) -> bool:
+        with remote_stage.connection() as conn:
+            return RemoteStage(conn, load_settings().ssh_stage_dir).exists(self.table, self.fingerprint)
+
+
 class StageExport(_PublishStep):
-    """Outputs: the export downloaded next to PostgreSQL, <stage_dir>/<table>/<fingerprint>.csv.gz."""
+    """Outputs: the export next to PostgreSQL: with transfer = local, downloaded to
+    <stage_dir>/<table>/<fingerprint>.csv[.gz] on this machine; with transfer = ssh, checked
+    and unpacked on the PostgreSQL host (RemoteStageTarget)."""
 
     def requires(self):
         return self.step(ExportMart)
 
     def output(self):
-        return luigi.LocalTarget(str(Path(load_settings().stage_dir) / self.table / f"{self.fingerprint}.csv.gz"))
+        if load_settings().transfer == "ssh":
+            return RemoteStageTarget(self.table, self.fingerprint)
+        suffix = SUFFIXES[load_settings().compression]
+        return luigi.LocalTarget(str(Path(load_settings().stage_dir) / self.table / f"{self.fingerprint}{suffix}"))
 
     def run(self):
-        get_store().download(self.manifest().data_key, Path(self.output().path))
+        manifest = self.manifest()
+        if load_settings().transfer == "ssh":
+            self.set_status_message(f"downloading {manifest.size or 0:,} bytes onto {load_settings().ssh_host}")
+            with remote_stage.connection() as conn:
+                RemoteStage(conn, load_settings().ssh_stage_dir).stage(get_store(), manifest)
+            return
+        get_store().download(manifest.data_key, Path(self.output().path))
 
 
 class LoadShadow(_PublishStep):
     """Outputs: stir_shadow.<table>, loaded, checked, analyzed, and marked with the fingerprint.
     With transfer = stream (default) it reads the export straight from the staging store;
-    with transfer = local from the file StageExport downloaded."""
+    with transfer = local from the file StageExport downloaded; with transfer = ssh PostgreSQL
+    reads the file StageExport put on its host."""
 
     @staticmethod
     def _staged() -> bool:
-        return load_settings().transfer == "local"
+        return load_settings().transfer in ("local", "ssh")
 
     def requires(self):
         return self.step(StageExport if self._staged() else ExportMart)
 
+    @contextmanager
     def export_data(self, manifest):
-        if self._staged():
-            return Path(self.input().path)
-        return lambda: get_store().open(manifest.data_key)
+        transfer = load_settings().transfer
+        if transfer == "ssh":
+            with remote_stage.connection() as conn:
+                stage = RemoteStage(conn, load_settings().ssh_stage_dir)
+                yield steps.ServerFile(self.input().path, manifest.columns,
+                                       lambda n: stage.read_line(self.table, self.fingerprint, n))
+        elif transfer == "local":
+            yield Path(self.input().path)
+        else:
+            yield lambda: get_store().open(manifest.data_key)
 
     def output(self):
         return TableMarkerTarget("stir_shadow", self.table, self.fingerprint)
@@ -139,9 +179,9 @@ class LoadShadow(_PublishStep):
     def run(self):
         manifest = self.manifest()
         self.set_status_message(f"loading {manifest.rows:,} rows into stir_shadow.{self.table}")
-        with connected() as conn:
+        with connected() as conn, self.export_data(manifest) as data:
             settings = load_settings()
-            steps.load_shadow(conn, SPECS[self.table], manifest, self.export_data(manifest),
+            steps.load_shadow(conn, SPECS[self.table], manifest, data,
                               lock_wait_s=settings.swap_max_wait, min_row_fraction=settings.min_row_fraction,
                               progress=self._copy_progress(manifest.rows))
         self.set_status_message(f"loaded, checked and indexed {manifest.rows:,} rows")
@@ -165,10 +205,16 @@ class SwapTable(_PublishStep):
             tries, waited = steps.swap(conn, SPECS[self.table], manifest, policy)
         self.set_status_message(f"live: {manifest.rows:,} rows; the swap took {tries} tries, {waited:.2f}s waiting")
         # The staged copy has served its purpose (the export stays in the store).
+        steps.prune_exports(get_store(), self.table, settings.keep_exports, self.fingerprint, PROCESS_STARTED)
+        if settings.transfer == "ssh":
+            with remote_stage.connection() as conn:
+                stage = RemoteStage(conn, settings.ssh_stage_dir)
+                stage.remove(self.table, self.fingerprint)
+                stage.prune(self.table, self.fingerprint, PROCESS_STARTED)
+            return
         staged = self.step(StageExport).output()
         if staged.exists():
             staged.remove()
-        steps.prune_exports(get_store(), self.table, settings.keep_exports, self.fingerprint, PROCESS_STARTED)
         steps.prune_stage(Path(settings.stage_dir), self.table, self.fingerprint, PROCESS_STARTED)
 
 
@@ -180,6 +226,7 @@ class Publish(_RunsOnce):
     tier = luigi.Parameter()
     end = luigi.Parameter()
     restate = luigi.BoolParameter(default=False)
+    _fingerprint: str | None = None
 
     def requires(self):
         # The models first; then the tables this one is published after (PublishSpec.after).
@@ -188,14 +235,17 @@ class Publish(_RunsOnce):
             for first in SPECS[self.table].after]
 
     def run(self):
-        spec = SPECS[self.table]
-        failures = (read_models(self.tier, self.end) or {}).get("failures", {})
-        if spec.mart in failures:
-            raise PublishError(f"{self.table}: not published: its mart {spec.mart} did not compute in this run "
-                               f"({failures[spec.mart]}); the live table is untouched")
-        with connected() as conn:
-            migrate(conn)
-            schema.check(get_warehouse(), conn, SPECS[self.table])  # drift fails before any export
-        fingerprint, _ = steps.fingerprint(get_warehouse(), SPECS[self.table])
-        yield SwapTable(table=self.table, fingerprint=fingerprint)
+        # Luigi calls run() again once the dynamic dependency is done: the gates run and the
+        # mart is fingerprinted once per publish, not on each call.
+        if self._fingerprint is None:
+            spec = SPECS[self.table]
+            failures = (read_models(self.tier, self.end) or {}).get("failures", {})
+            if spec.mart in failures:
+                raise PublishError(f"{self.table}: not published: its mart {spec.mart} did not compute in this run "
+                                   f"({failures[spec.mart]}); the live table is untouched")
+            with connected() as conn:
+                migrate(conn)
+                schema.check(get_warehouse(), conn, spec)  # drift fails before any export
+            self._fingerprint, _ = steps.fingerprint(get_warehouse(), spec)
+        yield SwapTable(table=self.table, fingerprint=self._fingerprint)
         self._done = True

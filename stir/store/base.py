@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import abc
+import hashlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +27,23 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def download(self, key: str, dest: Path) -> None:
         """Copy an object to a local file (written whole, or not at all)."""
+
+    def checksum(self, key: str) -> tuple[int, str]:
+        """(size in bytes, SHA-256 hex digest) of an object, read through once."""
+        digest, size = hashlib.sha256(), 0
+        fh = self.open(key)
+        try:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        finally:
+            fh.close()
+        return size, digest.hexdigest()
+
+    def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
+        """A URL that lets another host download the object without credentials of its own
+        (None: this store has none, its objects are sent from here)."""
+        return None
 
     @abc.abstractmethod
     def clickhouse_destination(self, key: str, fmt: str) -> str:

@@ -44,6 +44,10 @@ class S3Store(Store):
         self.client.download_file(self.bucket, self.key(key), str(tmp))
         os.replace(tmp, dest)
 
+    def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self.key(key)}, ExpiresIn=expires_s)
+
     def _objects(self, prefix: str):
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.key(prefix))
         for page in pages:

@@ -23,6 +23,9 @@ SESSION_SETTINGS = {
 
 class Warehouse(abc.ABC):
     kind: str = "?"
+    # True when no other process can write to the warehouse while this one uses it (chDB,
+    # behind its process lock): what this run fingerprinted cannot change under it.
+    exclusive: bool = False
 
     @abc.abstractmethod
     def command(self, sql: str) -> None:

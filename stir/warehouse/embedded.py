@@ -17,6 +17,7 @@ class EmbeddedWarehouse(Warehouse):
     same process, opens its own client on the same directory, which chDB allows."""
 
     kind = "chdb"
+    exclusive = True
 
     def __init__(self, path: Path, lock_timeout: float = 600):
         self.path = Path(path)

@@ -1,0 +1,148 @@
+"""transfer = ssh: the export is staged on the PostgreSQL host itself, over SSH (fabric), and
+PostgreSQL reads it with COPY FROM a server-side file.
+
+On the host, under ssh_stage_dir/<table>/:
+  <fingerprint>.download   the object as downloaded (from S3 by a presigned URL fed to curl
+                           on stdin, or sent over SFTP from a local store), then checked
+                           against the manifest's size and SHA-256;
+  <fingerprint>.csv.tmp    the checked download, decompressed;
+  <fingerprint>.csv        renamed from .csv.tmp once whole: its presence means "staged".
+The stage directory must be one PostgreSQL's OS user can read (Stir makes its files readable
+to others, umask 022) and the login role needs pg_read_server_files. Every argument is shell-quoted; no credential appears on a command line (the URL goes on
+curl's stdin, the key's passphrase comes from STIR_SSH_KEY_PASSPHRASE).
+"""
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from loguru import logger
+
+from stir.errors import ConfigError, PublishError
+from stir.publish.manifest import Manifest
+from stir.settings import Settings, load_settings
+from stir.store.base import Store
+
+
+@contextmanager
+def connection(settings: Settings | None = None):
+    """A fabric Connection to the PostgreSQL host; its key must be in ssh_known_hosts."""
+    import paramiko
+    from fabric import Connection
+
+    settings = settings or load_settings()
+    connect_kwargs: dict = {}
+    if settings.ssh_key_file:
+        connect_kwargs["key_filename"] = str(settings.ssh_key_file)
+    if os.environ.get("STIR_SSH_KEY_PASSPHRASE"):
+        connect_kwargs["passphrase"] = os.environ["STIR_SSH_KEY_PASSPHRASE"]
+    conn = Connection(settings.ssh_host, user=settings.ssh_user or None, port=settings.ssh_port,
+                      connect_kwargs=connect_kwargs, connect_timeout=30)
+    known = Path(settings.ssh_known_hosts or "~/.ssh/known_hosts").expanduser()
+    conn.client.set_missing_host_key_policy(paramiko.RejectPolicy())  # never trust an unknown host
+    if known.exists():
+        conn.client.load_host_keys(str(known))
+    try:
+        conn.open()
+    except paramiko.SSHException as exc:
+        raise ConfigError(f"transfer = ssh: cannot connect to {settings.ssh_user or '(you)'}@{settings.ssh_host}:"
+                          f"{settings.ssh_port}: {exc} (its host key must be in {known}: ssh_known_hosts)") from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+class RemoteStage:
+    """Exports staged in ssh_stage_dir on the PostgreSQL host, reached by `conn`."""
+
+    def __init__(self, conn, stage_dir: str):
+        self.conn, self.stage_dir = conn, stage_dir.rstrip("/")
+
+    def path(self, table: str, fingerprint: str, suffix: str = ".csv") -> str:
+        return f"{self.stage_dir}/{table}/{fingerprint}{suffix}"
+
+    def _run(self, command: str, in_stream=None):
+        # in_stream=False: never forward this process's own stdin to the remote command.
+        return self.conn.run(command, hide=True, warn=True, in_stream=in_stream if in_stream is not None else False)
+
+    def run(self, command: str, what: str, in_stream=None) -> str:
+        result = self._run(command, in_stream)
+        if result.failed:
+            raise PublishError(f"{what} failed on {self.conn.host} (exit {result.exited}): "
+                               f"{(result.stderr or result.stdout).strip()[-500:]}")
+        return result.stdout
+
+    def exists(self, table: str, fingerprint: str) -> bool:
+        return self._run(f"test -f {shlex.quote(self.path(table, fingerprint))}").ok
+
+    def stage(self, store: Store, manifest: Manifest) -> str:
+        """Download the manifest's export onto the host, check it, decompress it and rename it
+        into place. Returns the staged file's path on the host."""
+        table, fp = manifest.table, manifest.fingerprint
+        if manifest.size is None or manifest.sha256 is None:
+            raise PublishError(f"{table}: export {fp} has no checksum in its manifest (exported before transfer = "
+                               "ssh was set); run the tier with --restate, or remove the export, to export it again")
+        download, tmp, final = (self.path(table, fp, s) for s in (".download", ".csv.tmp", ".csv"))
+        q = shlex.quote
+        # PostgreSQL's own OS user reads the staged file: it is made readable to others (umask 022).
+        self.run(f"umask 022 && mkdir -p {q(self.path(table, '').rsplit('/', 1)[0])}",
+                 f"{table}: creating the stage directory")
+        started = time.monotonic()
+        url = store.presigned_url(manifest.data_key)
+        if url is not None:
+            # curl reads its URL from stdin (--config -): the signed URL is never in a process list.
+            config = io.StringIO(f'url = "{url}"\noutput = "{download}"\n')
+            self.run("curl --fail --silent --show-error --retry 3 --config -",
+                     f"{table}: downloading {store.describe(manifest.data_key)} onto the PostgreSQL host",
+                     in_stream=config)
+        else:
+            source = store.open(manifest.data_key)
+            try:
+                self.conn.put(source, download)
+            finally:
+                source.close()
+        size, sha256 = self._checksum(download, table)
+        if (size, sha256) != (manifest.size, manifest.sha256):
+            self.run(f"rm -f {q(download)}", f"{table}: removing a bad download")
+            raise PublishError(
+                f"{table}: the export downloaded onto {self.conn.host} does not match its manifest: {size:,} bytes, "
+                f"sha256 {sha256[:12]}…, expected {manifest.size:,} bytes, sha256 {manifest.sha256[:12]}…; "
+                "the live table is untouched")
+        unpack = "gzip -dc" if manifest.data_key.endswith(".gz") else "cat"
+        self.run(f"umask 022 && {unpack} {q(download)} > {q(tmp)} && mv {q(tmp)} {q(final)} && rm -f {q(download)}",
+                 f"{table}: unpacking the staged export")
+        logger.info("{}: staged {:,} bytes on {} at {} in {:.1f}s", table, size, self.conn.host, final,
+                    time.monotonic() - started)
+        return final
+
+    def _checksum(self, path: str, table: str) -> tuple[int, str]:
+        out = self.run(f"stat -c %s {shlex.quote(path)} && sha256sum {shlex.quote(path)}",
+                       f"{table}: checking the download")
+        size, line = out.strip().splitlines()
+        return int(size), line.split()[0]
+
+    def read_line(self, table: str, fingerprint: str, number: int) -> str:
+        """Line `number` (1-based) of a staged export, to name a row COPY refused."""
+        return self.run(f"sed -n {int(number)}p {shlex.quote(self.path(table, fingerprint))}",
+                        f"{table}: reading line {number} of the staged export")
+
+    def remove(self, table: str, fingerprint: str) -> None:
+        self.run(f"rm -f {shlex.quote(self.path(table, fingerprint))}", f"{table}: removing the staged export")
+
+    def prune(self, table: str, current: str, started: float) -> list[str]:
+        """Remove files of other fingerprints (whole or partial) that a crashed run left in the
+        table's stage directory, untouched since `started`. Returns their names."""
+        directory = self.path(table, "x").rsplit("/", 1)[0]
+        out = self.run(f"test -d {shlex.quote(directory)} || exit 0; "
+                       f"find {shlex.quote(directory)} -maxdepth 1 -type f ! -name {shlex.quote(current + '.*')} "
+                       f"! -newermt @{int(started)} -print -delete", f"{table}: pruning the stage directory")
+        doomed = [line.rsplit("/", 1)[-1] for line in out.splitlines() if line.strip()]
+        if doomed:
+            logger.info("{}: removed {} staged file(s) left on {} by an earlier crash", table, len(doomed),
+                        self.conn.host)
+        return doomed

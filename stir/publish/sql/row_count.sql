@@ -1,0 +1,2 @@
+-- A mart's row count (table metadata for a MergeTree: no scan).
+SELECT count() FROM $mart

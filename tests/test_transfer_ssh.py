@@ -1,0 +1,124 @@
+"""transfer = ssh against a real OpenSSH server on 127.0.0.1 (the `sshd` fixture) standing in
+for the PostgreSQL host: the export is downloaded there, checked against its manifest,
+unpacked and renamed, and PostgreSQL COPYs the server-side file. Arguments are shell-quoted
+(the stage directory's name holds `; $(touch pwned)`), and nothing secret reaches a command
+line or the log."""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from conftest import Stir
+from stir.errors import ConfigError, PublishError
+from stir.publish import remote_stage, steps
+from stir.publish.manifest import Manifest, data_key
+from stir.publish.remote_stage import RemoteStage
+from stir.publish.specs import SPECS
+from stir.serving.migrate import migrate
+from stir.store.local import LocalStore
+
+SPEC = SPECS["leaderboard"]
+HEADER = "id,month,profile_platform,platform,platform_id,followers,current_month_ranks,enabled"
+
+
+@pytest.fixture
+def ssh_env(sshd, monkeypatch):
+    for name, value in sshd.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("STIR_TRANSFER", "ssh")
+    return sshd
+
+
+def put_export(store: LocalStore, fp: str, lines: list[str]) -> Manifest:
+    """An export in the store as ExportMart leaves it (gzip'd CSV), and its manifest."""
+    key = data_key("leaderboard", fp, "gzip")
+    store.path(key).parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(store.path(key), "wt") as fh:
+        fh.write("\n".join([HEADER, *lines]) + "\n")
+    size, sha256 = store.checksum(key)
+    return Manifest("leaderboard", SPEC.mart, fp, len(lines), key, columns=tuple(HEADER.split(",")),
+                    size=size, sha256=sha256)
+
+
+def staged_files(env) -> list[str]:
+    directory = Path(env["STIR_SSH_STAGE_DIR"]) / "leaderboard"
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+def test_stage_check_copy_from_the_server_file_and_swap(ssh_env, pg, tmp_path):
+    migrate(pg)
+    store = LocalStore(tmp_path / "store")
+    manifest = put_export(store, "sshok", ['1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{}",true',
+                                           '2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",\\N,"{}",false'])
+    with remote_stage.connection() as conn:
+        stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
+        path = stage.stage(store, manifest)   # a local store's object goes over SFTP
+        assert staged_files(ssh_env) == ["sshok.csv"] and stage.exists("leaderboard", "sshok")
+        assert Path(path).read_text().splitlines()[0] == HEADER   # unpacked on the host
+        data = steps.ServerFile(path, manifest.columns, lambda n: stage.read_line("leaderboard", "sshok", n))
+        steps.load_shadow(pg, SPEC, manifest, data)
+        steps.swap(pg, SPEC, manifest)
+        stage.remove("leaderboard", "sshok")
+    with pg.cursor() as cur:
+        cur.execute("SELECT id, followers FROM leaderboard ORDER BY id")
+        assert cur.fetchall() == [(1, 100), (2, None)]
+    pg.rollback()
+    assert staged_files(ssh_env) == []
+    assert not (Path.home() / "pwned").exists()   # the stage directory's name was quoted, not run
+
+
+def test_a_download_that_does_not_match_its_manifest_is_refused(ssh_env, tmp_path):
+    store = LocalStore(tmp_path / "store")
+    manifest = put_export(store, "sshbad", ['1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{}",true'])
+    with gzip.open(store.path(manifest.data_key), "at") as fh:   # the object changed after its manifest
+        fh.write('2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",5,"{}",true\n')
+    with remote_stage.connection() as conn:
+        with pytest.raises(PublishError, match="leaderboard: the export downloaded onto 127.0.0.1 does not match "
+                                               "its manifest: .* expected .*; the live table is untouched"):
+            RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"]).stage(store, manifest)
+    assert "sshbad.csv" not in staged_files(ssh_env) and "sshbad.download" not in staged_files(ssh_env)
+
+
+def test_a_refused_row_of_a_server_file_is_named(ssh_env, pg, tmp_path):
+    migrate(pg)
+    store = LocalStore(tmp_path / "store")
+    manifest = put_export(store, "sshrow", ['1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{}",true',
+                                            '7,"2026-01-01 00:00:00","IA","INSTAGRAM","p7",lots,"{}",true'])
+    with remote_stage.connection() as conn:
+        stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
+        path = stage.stage(store, manifest)
+        data = steps.ServerFile(path, manifest.columns, lambda n: stage.read_line("leaderboard", "sshrow", n))
+        with pytest.raises(PublishError, match=r"(?s)the live table is untouched.*lots.*refused: leaderboard row id=7"):
+            steps.load_shadow(pg, SPEC, manifest, data)
+        stage.remove("leaderboard", "sshrow")
+
+
+def test_an_unknown_host_key_is_refused(ssh_env, monkeypatch, tmp_path):
+    (tmp_path / "empty_known_hosts").write_text("")
+    monkeypatch.setenv("STIR_SSH_KNOWN_HOSTS", str(tmp_path / "empty_known_hosts"))
+    with pytest.raises(ConfigError, match="cannot connect to .*@127.0.0.1:.*its host key must be in .*empty_known_hosts"):
+        with remote_stage.connection():
+            pass
+
+
+def test_daily_tier_through_s3_and_ssh(sshd, moto_s3, tmp_path):
+    """Production's shape: the export goes to S3 (gzip'd), the PostgreSQL host downloads it by
+    a presigned URL that curl reads from stdin, and COPY reads the file there."""
+    stir = Stir(tmp_path / "home")
+    stir.env.update(sshd, STIR_TRANSFER="ssh", STIR_STORE="s3", STIR_S3_BUCKET="stir-exports",
+                    STIR_S3_PREFIX="ssh", STIR_S3_ENDPOINT_URL=moto_s3)
+    stir.run("seed", "--profiles", "40", "--months", "2", "--end", "2026-09-01")
+    proc = stir.run_tier("daily", "--end", "2026-09-02", "--verbose")
+    output = proc.stdout + proc.stderr
+    assert "leaderboard: staged" in output and "StageExport(table=leaderboard" in output
+    assert "stir-test-secret" not in output and "Signature=" not in output
+    assert staged_files(sshd) == []   # the staged file went once the table was live
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM leaderboard")
+        assert cur.fetchone()[0] == stir.sql("SELECT count() FROM stir_marts.mart_leaderboard")[0][0] > 0
+        cur.execute("SELECT count(*) FROM genre_overview")
+        assert cur.fetchone()[0] > 0
+    conn.close()
