@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmesh.core.config import (
     Config,
     GatewayConfig,
+    LinterConfig,
     ModelDefaultsConfig,
     PostgresConnectionConfig,
 )
@@ -60,6 +61,9 @@ def build_config(settings: Settings | None = None) -> Config:
         gateways={"stir": gateway},
         default_gateway="stir",
         model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=f"{MODEL_START:%Y-%m-%d}", cron="@daily"),
+        # sqlmesh_project/linter/serving_drift.py: `sqlmesh plan` refuses a mart that no longer
+        # fits its serving table.
+        linter=LinterConfig(enabled=True, rules={"servingdrift"}),
         # No usage events to Tobiko's servers from a data platform's batch runs.
         disable_anonymized_analytics=True,
     )

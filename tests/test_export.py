@@ -174,3 +174,28 @@ def test_export_makes_text_postgresql_safe_and_counts_per_column(warehouse, tmp_
     logged = "\n".join(caplog_loguru)
     assert "leaderboard: column handle: 2 value(s) had NUL characters" in logged
     assert "leaderboard: column bio: 1 value(s)" in logged
+
+
+def test_extra_mart_columns_are_refused_or_left_out_per_spec(mart, tmp_path):
+    """extra_columns = 'refuse' (default): a mart column the serving table lacks is drift;
+    'ignore': it is no drift and the export leaves it out."""
+    import dataclasses
+
+    from stir.publish import schema
+
+    serving = [("id", "bigint"), ("ok", "boolean")]
+    mart_columns = dict(mart.columns(SPEC.mart))
+    assert schema.compare(SPEC, mart_columns, serving) == [
+        "mart column name is not a column of the serving table (add it to leaderboard.sql, drop it, "
+        "or set extra_columns = 'ignore' in its PublishSpec)"]
+    lenient = dataclasses.replace(SPEC, extra_columns="ignore")
+    assert schema.compare(lenient, mart_columns, serving) == []
+    assert schema.compare(lenient, {"id": "String"}, serving) == [
+        "column id is String in mart stir_test.mart, which does not load into the serving table's bigint",
+        "serving column ok (boolean) is missing from mart stir_test.mart"]
+    fp, _ = steps.fingerprint(mart, lenient)
+    manifest = steps.export(mart, LocalStore(tmp_path), lenient, fp, compression="none", only=frozenset(["id", "ok"]))
+    assert manifest.columns == ("id", "ok")
+    assert (tmp_path / manifest.data_key).read_text().splitlines()[0] == '"id","ok"'
+    with pytest.raises(ValueError, match="extra_columns must be 'refuse' or 'ignore'"):
+        dataclasses.replace(SPEC, extra_columns="add")

@@ -4,7 +4,9 @@ crashed publish resumes at the step that was not finished."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,8 +79,6 @@ def test_crashed_publish_resumes_after_the_finished_steps(tmp_path):
         "fp, _ = steps.fingerprint(get_warehouse(), SPECS['leaderboard'])\n"
         "assert luigi.build([StageExport(table='leaderboard', fingerprint=fp)], local_scheduler=True)\n"
     )
-    import subprocess
-
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=stir.env, check=True, capture_output=True)
     proc = stir.run_tier("daily", "--end", "2026-09-02", "--verbose")
     summary = proc.stderr.split("===== Luigi Execution Summary =====")[1]
@@ -116,6 +116,12 @@ def test_schema_drift_fails_before_any_export(project_stir):
     assert live(stir) == before
     check = stir.run("check", "leaderboard", check=False)
     assert check.returncode == 1 and "leaderboard: DRIFT" in check.stdout
+    # A person's `sqlmesh plan` stops at the lint rule (sqlmesh_project/linter/serving_drift.py).
+    plan = subprocess.run([str(Path(sys.executable).parent / "sqlmesh"), "plan", "--no-prompts"], cwd=project,
+                          env=stir.env, capture_output=True, text=True, timeout=600)
+    assert plan.returncode != 0
+    assert "servingdrift: leaderboard: mart stir_marts.mart_leaderboard does not fit the" in " ".join(
+        (plan.stdout + plan.stderr).split())
 
 
 def test_a_failed_audit_stops_only_its_own_table(project_stir):

@@ -20,10 +20,17 @@ class PublishSpec:
     # serving tables that must be published (in the same run, same T) before this one is: a
     # table derived from another's mart never goes live beside a failed version of it
     after: tuple[str, ...] = ()
+    # A mart column the serving table does not have: 'refuse' it (drift, the default: a new
+    # column is meant for the API, so its DDL must say how to serve it), or 'ignore' it (left
+    # out of the export; for marts that carry working columns). To serve a new column, add it
+    # to the DDL file: the DDL is part of the fingerprint, so the next run publishes it.
+    extra_columns: str = "refuse"
 
     def __post_init__(self):
         if self.mode not in ("swap", "merge"):
             raise ValueError(f"{self.table}: publish mode must be 'swap' or 'merge', not {self.mode!r}")
+        if self.extra_columns not in ("refuse", "ignore"):
+            raise ValueError(f"{self.table}: extra_columns must be 'refuse' or 'ignore', not {self.extra_columns!r}")
 
 
 SPECS: dict[str, PublishSpec] = {

@@ -77,10 +77,16 @@ def _is_text(ch_type: str) -> bool:
     return ch_type == "String" or ch_type.startswith("FixedString(")
 
 
-def export_columns(wh: Warehouse, spec: PublishSpec) -> str:
-    """The export's select list: every mart column, text ones through text_column.sql (one rule
-    for every serving table). Logs, per text column, how many values that rule changes."""
-    columns = wh.columns(spec.mart)
+def exported_columns(wh: Warehouse, spec: PublishSpec, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """(name, type) of the mart columns an export writes: all of them, or those in `only`
+    (the serving table's, for a spec with extra_columns = 'ignore')."""
+    return [(name, kind) for name, kind in wh.columns(spec.mart) if only is None or name in only]
+
+
+def export_columns(wh: Warehouse, spec: PublishSpec, only: frozenset[str] | None = None) -> str:
+    """The export's select list: the exported mart columns, text ones through text_column.sql
+    (one rule for every serving table). Logs, per text column, how many values that rule changes."""
+    columns = exported_columns(wh, spec, only)
     text = [ident(name) for name, kind in columns if _is_text(kind)]
     if text:
         counts = ", ".join(render_fragment("stir.publish.sql", "text_change_count.sql", column=c) for c in text)
@@ -97,13 +103,14 @@ def export_columns(wh: Warehouse, spec: PublishSpec) -> str:
 
 
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
-           checksum: bool = False) -> Manifest:
-    """Write the mart to the store (CSV, gzip'd or not), then its manifest (with the export's
-    size and SHA-256 if `checksum`). Fails if the mart changed meanwhile."""
+           checksum: bool = False, only: frozenset[str] | None = None) -> Manifest:
+    """Write the mart (its columns in `only`, if given) to the store (CSV, gzip'd or not), then
+    its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
+    meanwhile."""
     data = data_key(spec.table, expected, compression)
     logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
     destination = store.clickhouse_destination(data, "CSVWithNames")
-    select = export_columns(wh, spec)
+    select = export_columns(wh, spec, only)
     try:
         wh.command(render_sql("stir.publish.sql", "export.sql", destination=destination, columns=select,
                               mart=ident(spec.mart)))
@@ -124,7 +131,7 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
                 f"(fingerprint {expected} -> {now}); run the tier again"
             )
     size, sha256 = store.checksum(data) if checksum else (None, None)
-    columns = tuple(name for name, _ in wh.columns(spec.mart))
+    columns = tuple(name for name, _ in exported_columns(wh, spec, only))
     manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=columns, size=size, sha256=sha256)
     store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)

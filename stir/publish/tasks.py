@@ -92,9 +92,13 @@ class ExportMart(_PublishStep):
 
     def run(self):
         self.set_status_message(f"exporting {SPECS[self.table].mart}")
-        settings = load_settings()
-        manifest = steps.export(get_warehouse(), get_store(), SPECS[self.table], self.fingerprint,
-                                compression=settings.compression, checksum=settings.transfer == "ssh")
+        settings, spec = load_settings(), SPECS[self.table]
+        only = None
+        if spec.extra_columns == "ignore":
+            with connected() as conn:
+                only = frozenset(name for name, _ in schema.serving_columns(conn, spec))
+        manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
+                                checksum=settings.transfer == "ssh", only=only)
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 

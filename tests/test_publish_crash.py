@@ -1,0 +1,151 @@
+"""A publish SIGKILLed at every step of the stream, ssh and merge paths: the live table is
+always the whole previous version, and re-running the steps whose targets are missing (as
+Luigi does) finishes the publish. The kill comes from inside the publishing process, just
+before the named SQL statement runs (its transaction open), in the middle of a COPY, or
+between the ssh download and its check."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from stir.publish import remote_stage, steps
+from stir.publish.manifest import Manifest, data_key
+from stir.publish.remote_stage import RemoteStage
+from stir.publish.specs import SPECS
+from stir.serving.migrate import migrate
+from stir.store.local import LocalStore
+
+SPEC = SPECS["leaderboard"]
+HEADER = "id,month,profile_platform,platform,platform_id,followers,current_month_ranks,enabled"
+
+CRASHING_PUBLISH = r"""
+import dataclasses, os, signal, sys
+from stir.postgres import connect
+from stir.publish import remote_stage, steps
+from stir.publish.manifest import Manifest
+from stir.publish.remote_stage import RemoteStage
+from stir.publish.specs import SPECS
+from stir.store.local import LocalStore
+
+transfer, mode, point, root, manifest_file = sys.argv[1:]
+die = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+render = steps.render_sql
+steps.render_sql = lambda package, name, **kw: die() if name == point else render(package, name, **kw)
+steps.ProgressReader.__init__.__defaults__ = (0.0,)   # report every read: a kill lands mid-COPY
+if point == "checksum":
+    RemoteStage._checksum = die
+spec = dataclasses.replace(SPECS["leaderboard"], mode=mode)
+manifest = Manifest.from_json(open(manifest_file).read())
+store, conn = LocalStore(root), connect()
+progress = (lambda lines: die() if lines > 1000 else None) if point == "mid-copy" else None
+if transfer == "ssh":
+    with remote_stage.connection() as ssh:
+        stage = RemoteStage(ssh, os.environ["STIR_SSH_STAGE_DIR"])
+        data = steps.ServerFile(stage.stage(store, manifest), manifest.columns, print)
+        steps.load_shadow(conn, spec, manifest, data)
+else:
+    steps.load_shadow(conn, spec, manifest, lambda: store.open(manifest.data_key), progress=progress)
+steps.swap(conn, spec, manifest)
+"""
+
+CASES = [
+    ("stream", "swap", "copy_shadow.sql"), ("stream", "swap", "mid-copy"), ("stream", "swap", "finish_shadow.sql"),
+    ("stream", "swap", "swap.sql"),
+    ("stream", "merge", "merge_delete.sql"), ("stream", "merge", "merge_upsert.sql"),
+    ("stream", "merge", "merge_finish.sql"),
+    ("ssh", "swap", "checksum"), ("ssh", "swap", "copy_shadow_file.sql"), ("ssh", "swap", "swap.sql"),
+    ("ssh", "merge", "merge_upsert.sql"),
+]
+
+
+def rows(version: int, n: int = 3000) -> list[tuple]:
+    """Version 0, or a later one with every 10th row changed, every 7th gone and 50 new ones."""
+    ids = range(1, n + 1) if version == 0 else [i for i in range(1, n + 51) if i % 7]
+    return [(i, f"p{i}", i * 10 + (version if i % 10 == 0 else 0)) for i in ids]
+
+
+def put_export(store: LocalStore, fp: str, version: int, compression: str) -> Manifest:
+    lines = [HEADER] + [f'{i},"2026-01-01 00:00:00","IA","INSTAGRAM","{p}",{f},"{{}}",true'
+                        for i, p, f in rows(version)]
+    key = data_key("leaderboard", fp, compression)
+    path = store.path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if compression == "gzip":
+        import gzip
+
+        with gzip.open(path, "wt") as fh:
+            fh.write("\n".join(lines) + "\n")
+    else:
+        path.write_text("\n".join(lines) + "\n")
+    size, sha256 = store.checksum(key)
+    return Manifest("leaderboard", SPEC.mart, fp, len(lines) - 1, key, columns=tuple(HEADER.split(",")),
+                    size=size, sha256=sha256)
+
+
+def live(pg) -> list[tuple]:
+    with pg.cursor() as cur:
+        cur.execute("SELECT id, platform_id, followers FROM public.leaderboard ORDER BY id")
+        found = cur.fetchall()
+    pg.rollback()
+    return found
+
+
+def resume(pg, transfer: str, spec, store: LocalStore, manifest: Manifest, stage_dir: str) -> None:
+    """What a re-run does: every step whose target is missing, in order."""
+    fp = manifest.fingerprint
+    data = lambda: store.open(manifest.data_key)  # noqa: E731
+    with remote_stage.connection() if transfer == "ssh" else _nothing() as ssh:
+        if transfer == "ssh":
+            stage = RemoteStage(ssh, stage_dir)
+            if not stage.exists("leaderboard", fp):
+                stage.stage(store, manifest)
+            data = steps.ServerFile(stage.path("leaderboard", fp), manifest.columns, print)
+        if not steps.has_marker(pg, "stir_shadow", "leaderboard", fp):
+            steps.load_shadow(pg, spec, manifest, data)
+        if not steps.has_marker(pg, "public", "leaderboard", fp):
+            steps.swap(pg, spec, manifest)
+        if transfer == "ssh":
+            stage.remove("leaderboard", fp)
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("transfer,mode,point", CASES, ids=["-".join(c) for c in CASES])
+def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(request, monkeypatch, pg, tmp_path,
+                                                                           transfer, mode, point):
+    stage_dir = ""
+    if transfer == "ssh":
+        for name, value in request.getfixturevalue("sshd").items():
+            monkeypatch.setenv(name, value)
+        stage_dir = os.environ["STIR_SSH_STAGE_DIR"]
+    env = dict(os.environ)
+    migrate(pg)
+    store = LocalStore(tmp_path / "store")
+    case = request.node.callspec.id.replace(".", "_")
+    before = put_export(store, f"{case}-before", 0, "none")
+    steps.load_shadow(pg, SPEC, before, tmp_path / "store" / before.data_key)
+    steps.swap(pg, SPEC, before)
+    assert live(pg) == rows(0)
+    spec = dataclasses.replace(SPEC, mode=mode)
+    after = put_export(store, f"{case}-after", 1, "gzip" if transfer == "ssh" else "none")
+    (tmp_path / "manifest.json").write_text(after.to_json())
+    killed = subprocess.run([sys.executable, "-c", CRASHING_PUBLISH, transfer, mode, point, str(store.root),
+                             str(tmp_path / "manifest.json")], env=env, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert live(pg) == rows(0)            # the whole previous version, nothing of the new one
+    resume(pg, transfer, spec, store, after, stage_dir)
+    assert live(pg) == rows(1)
+    if transfer == "ssh":
+        leftovers = os.listdir(os.path.join(stage_dir, "leaderboard"))
+        assert not [name for name in leftovers if name.startswith(f"{case}-after.csv")], leftovers
