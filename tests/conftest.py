@@ -141,53 +141,33 @@ def moto_s3(monkeypatch):
     server.stop()
 
 
-SSHD = shutil.which("sshd") or next((p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if Path(p).exists()), None)
-
-
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory):
-    """A real OpenSSH server on 127.0.0.1 (a free port), accepting only a key made for this
-    session, standing in for the PostgreSQL host of transfer = ssh. Yields the STIR_SSH_*
-    settings that reach it (its host key pinned in a known_hosts file of its own)."""
-    import getpass
-    import socket
-    import time
+    """A real OpenSSH server on 127.0.0.1 standing in for the PostgreSQL host of transfer = ssh
+    (tests/sshd_server.py). Yields the STIR_SSH_* settings that reach it."""
+    from sshd_server import SSHD, sshd_server
 
     if SSHD is None:
         pytest.skip("OpenSSH's sshd is not installed (.ci/run installs Debian's openssh-server)")
-    base = tmp_path_factory.mktemp("sshd")
-    for name in ("host_key", "client_key"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(base / name)], check=True)
-    (base / "authorized_keys").write_text((base / "client_key.pub").read_text())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    (base / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {base / 'host_key'}\nPidFile {base / 'sshd.pid'}\n"
-        f"AuthorizedKeysFile {base / 'authorized_keys'}\nStrictModes no\nUsePAM no\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n"
-        "Subsystem sftp internal-sftp\nLogLevel ERROR\n")
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
-    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(base / "sshd_config")], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sshd did not start: {server.stderr.read().decode()[-500:]}")
-            time.sleep(0.1)
-    host_key = (base / "host_key.pub").read_text().split()
-    # The stage directory is read by PostgreSQL's OS user (pgserver's own user under root),
-    # so it lies outside pytest's private temporary directories.
-    stage = Path(tempfile.mkdtemp(prefix="stir-ssh-stage-"))
-    stage.chmod(0o755)
-    (base / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
-    yield {"STIR_SSH_HOST": "127.0.0.1", "STIR_SSH_PORT": str(port), "STIR_SSH_USER": getpass.getuser(),
-           "STIR_SSH_KEY_FILE": str(base / "client_key"), "STIR_SSH_KNOWN_HOSTS": str(base / "known_hosts"),
-           "STIR_SSH_STAGE_DIR": str(stage / "stage dir; $(touch pwned)")}
-    server.terminate()
-    shutil.rmtree(stage, ignore_errors=True)
-    server.wait(timeout=10)
+    with sshd_server(tmp_path_factory.mktemp("sshd")) as settings:
+        yield settings
+
+
+@pytest.fixture
+def own_leaderboard(pg):
+    """The session PostgreSQL's leaderboard, its shadow and backup, reset to the empty table
+    `stir migrate` makes, before and after the test: a test that publishes thousands of rows
+    leaves no live table that the next module's one-row publishes fall short of."""
+    from stir.serving.migrate import migrate
+
+    def reset():
+        with pg.cursor() as cur:
+            for name in ("public.leaderboard", "stir_shadow.leaderboard", "stir_shadow.leaderboard__gone",
+                         "stir_backup.leaderboard", "stir_backup.leaderboard__inserted"):
+                cur.execute(f"DROP TABLE IF EXISTS {name} CASCADE")
+        pg.commit()
+        migrate(pg)
+
+    reset()
+    yield
+    reset()

@@ -8,6 +8,8 @@ language), a4 (Fashion, IN, Hindi), YouTube channel c1; zz has posts, events and
 but no account row (ignored everywhere but in a collection, which shows its post)."""
 from __future__ import annotations
 
+import re
+
 import math
 
 import pytest
@@ -357,12 +359,23 @@ def test_collections_merge_touches_only_changed_rows(catalogue):
         cur.execute("DROP FUNCTION stir_test_refuse()")
     conn.commit()
     done = stir.run_tier("30min", "--end", MERGE)
-    assert "by merge, 2 rows inserted or changed, 1 deleted, 5 unchanged" in done.stderr
+    # A delta: the export held the 2 new or changed rows and the 1 gone key, not the whole table.
+    assert re.search(r"by merge, a delta of \w+, 2 rows inserted or changed, 1 deleted, 5 unchanged", done.stderr)
     after = {r["id"]: r for r in table_rows(conn, "SELECT xmin::text AS xmin, * FROM collection_post_metrics_summary")}
     assert set(after) == {1, 2, 3, 5, 6, 7, 10}
     assert after[2]["likes"] == 30 and after[2]["xmin"] != before[2]["xmin"]
     assert after[10]["post_short_code"] == "s4"
     for unchanged in (1, 3, 5, 6, 7):
         assert after[unchanged] == before[unchanged], unchanged
-    # The previous version is kept for `stir rollback`.
-    assert len(table_rows(conn, "SELECT id FROM stir_backup.collection_post_metrics_summary")) == 7
+    # The reverse delta is kept for `stir rollback`: the changed and the deleted row as they
+    # were, and the inserted key. A rollback applies it; a second one rolls forward.
+    assert sorted(r["id"] for r in table_rows(conn, "SELECT id FROM stir_backup.collection_post_metrics_summary")) \
+        == [2, 4]
+    assert table_rows(conn, "SELECT id FROM stir_backup.collection_post_metrics_summary__inserted") == [{"id": 10}]
+    stir.run("rollback", "collection_post_metrics_summary")
+    rows = "SELECT * FROM collection_post_metrics_summary"
+    assert {r["id"]: r for r in table_rows(conn, rows)} == {
+        i: {k: v for k, v in r.items() if k != "xmin"} for i, r in before.items()}
+    stir.run("rollback", "collection_post_metrics_summary")
+    assert {r["id"]: r for r in table_rows(conn, rows)} == {
+        i: {k: v for k, v in r.items() if k != "xmin"} for i, r in after.items()}

@@ -122,7 +122,8 @@ class _nothing:
 
 
 @pytest.mark.parametrize("transfer,mode,point", CASES, ids=["-".join(c) for c in CASES])
-def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(request, monkeypatch, pg, tmp_path,
+def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(request, monkeypatch, pg, own_leaderboard,
+                                                                           tmp_path,
                                                                            transfer, mode, point):
     stage_dir = ""
     if transfer == "ssh":

@@ -18,6 +18,12 @@ class Manifest:
     columns: tuple[str, ...] = ()
     size: int | None = None
     sha256: str | None = None
+    # A merge-mode table's delta export (stir.publish.delta): the version it is a delta of
+    # (None: the export is the whole version), the rows it holds (`rows` counts the whole
+    # version), and the key of its gone.csv (the keys the new version deletes).
+    base: str | None = None
+    changed: int | None = None
+    gone_key: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -46,6 +52,10 @@ SUFFIXES = {"none": ".csv", "gzip": ".csv.gz"}  # ClickHouse's file() and s3() c
 
 def data_key(table: str, fingerprint: str, compression: str = "gzip") -> str:
     return f"{export_prefix(table, fingerprint)}/data{SUFFIXES[compression]}"
+
+
+def gone_key(table: str, fingerprint: str) -> str:
+    return f"{export_prefix(table, fingerprint)}/gone.csv"
 
 
 def manifest_key(table: str, fingerprint: str) -> str:

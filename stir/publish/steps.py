@@ -23,7 +23,9 @@ import psycopg2.errors
 from loguru import logger
 
 from stir.errors import PublishError
-from stir.publish.manifest import Manifest, data_key, export_prefix, exports_root, fingerprint_of, manifest_key
+from stir.publish import delta
+from stir.publish.manifest import (Manifest, data_key, export_prefix, exports_root, fingerprint_of, gone_key,
+                                   manifest_key)
 from stir.publish.specs import PublishSpec
 from stir.serving import api_objects, deferred_indexes
 from stir.serving.migrate import create_table, table_exists
@@ -102,23 +104,42 @@ def export_columns(wh: Warehouse, spec: PublishSpec, only: frozenset[str] | None
     )
 
 
-def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
-           checksum: bool = False, only: frozenset[str] | None = None) -> Manifest:
-    """Write the mart (its columns in `only`, if given) to the store (CSV, gzip'd or not), then
-    its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
-    meanwhile."""
-    data = data_key(spec.table, expected, compression)
-    logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
-    destination = store.clickhouse_destination(data, "CSVWithNames")
-    select = export_columns(wh, spec, only)
+def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: Callable[[str], str],
+           fmt: str = "CSVWithNames") -> None:
+    """Run the INSERT `statement(destination)` that writes object `key` of the store."""
+    destination = store.clickhouse_destination(key, fmt)
     try:
-        wh.command(render_sql("stir.publish.sql", "export.sql", destination=destination, columns=select,
-                              mart=ident(spec.mart)))
+        wh.command(statement(destination))
     except Exception as exc:  # the driver's message may quote the SQL, credentials included
-        message = str(exc).replace(destination, store.describe(data))
+        message = str(exc).replace(destination, store.describe(key))
         for secret in store.secrets():
             message = message.replace(secret, "***")
-        raise PublishError(f"{spec.table}: exporting {spec.mart} to {store.describe(data)} failed: {message}") from None
+        raise PublishError(f"{spec.table}: exporting {spec.mart} to {store.describe(key)} failed: {message}") from None
+
+
+def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
+           checksum: bool = False, only: frozenset[str] | None = None, base: str | None = None) -> Manifest:
+    """Write the mart (its columns in `only`, if given) to the store (CSV, gzip'd or not), then
+    its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
+    meanwhile. A merge-mode table whose live version `base` has its row hashes kept exports
+    only the rows that differ from it, and the keys it lost (stir.publish.delta)."""
+    data = data_key(spec.table, expected, compression)
+    select = export_columns(wh, spec, only)
+    names = [name for name, _ in exported_columns(wh, spec, only)]
+    changed = gone = None
+    if spec.mode == "merge":
+        delta.write_hashes(wh, spec, expected, names)
+    if spec.mode == "merge" and base and base != expected and delta.has_hashes(wh, spec, base):
+        changed, gone = delta.count_changed(wh, spec, expected, base), gone_key(spec.table, expected)
+        logger.info("{}: exporting the {:,} rows of {} that differ from the live version {} to {}", spec.table,
+                    changed, spec.mart, base, store.describe(data))
+        _write(wh, store, spec, data, lambda dest: delta.export_sql(spec, expected, base, dest, select))
+        _write(wh, store, spec, gone, lambda dest: delta.gone_sql(spec, expected, base, dest))
+    else:
+        base = None
+        logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
+        _write(wh, store, spec, data, lambda dest: render_sql("stir.publish.sql", "export.sql", destination=dest,
+                                                             columns=select, mart=ident(spec.mart)))
     if wh.exclusive:
         # Nothing else can write to this warehouse while this process holds it: the mart is
         # still the one fingerprinted, and its row count is table metadata.
@@ -131,8 +152,8 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
                 f"(fingerprint {expected} -> {now}); run the tier again"
             )
     size, sha256 = store.checksum(data) if checksum else (None, None)
-    columns = tuple(name for name, _ in exported_columns(wh, spec, only))
-    manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=columns, size=size, sha256=sha256)
+    manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=tuple(names), size=size, sha256=sha256,
+                        base=base, changed=changed, gone_key=gone)
     store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
     return manifest
@@ -262,10 +283,13 @@ def refused_row(data: ExportData, key: tuple[str, ...], exc: psycopg2.Error) -> 
 
 
 def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, lock_wait_s: float = 60,
-                min_row_fraction: float = 0.5, progress: Callable[[int], None] | None = None) -> None:
+                min_row_fraction: float = 0.5, progress: Callable[[int], None] | None = None,
+                gone: ExportData | None = None) -> None:
     """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
     analyze it, all in one transaction: on any error nothing is left behind. Another run
-    publishing the same table is waited for (up to `lock_wait_s`), never interleaved."""
+    publishing the same table is waited for (up to `lock_wait_s`), never interleaved. A
+    merge-mode table also gets stir_shadow.<table>__gone, with the keys of a delta export's
+    `gone` file (or none yet, for a whole version)."""
     table = ident(spec.table)
     try:
         columns = [ident(c) for c in _csv_header(data)]
@@ -273,7 +297,8 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, l
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
     failure = f"{spec.table}: loading the shadow table failed; the live table is untouched."
     try:
-        _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction, progress)
+        _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction, progress,
+                     gone)
     except psycopg2.errors.LockNotAvailable:
         holder = _holder(conn, "publish_lock_holder.sql", {"table": spec.table})
         raise PublishError(f"{failure}\nAnother publish of {spec.table} by {holder} held its publish lock for "
@@ -281,7 +306,7 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, l
 
 
 def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction,
-                 progress=None) -> None:
+                 progress=None, gone=None) -> None:
     with transaction(conn, failure, passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
         cur.execute(render_sql("stir.serving.sql", "publish_lock_wait.sql", wait=f"{max(lock_wait_s, 0.001):g}s"),
                     {"table": spec.table})
@@ -311,20 +336,37 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
             row = refused_row(data, spec.key, exc)
             raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
         loaded = cur.rowcount
-        if loaded != manifest.rows:
-            raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {manifest.rows}")
-        if loaded == 0 and not spec.allow_empty:
+        exported = manifest.rows if manifest.base is None else manifest.changed
+        if loaded != exported:
+            raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {exported}")
+        if manifest.rows == 0 and not spec.allow_empty:
             raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
         if table_marker(cur, "public", table) is not None:
             cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
             live = cur.fetchone()[0]
-            if loaded < min_row_fraction * live:
-                raise PublishError(f"{spec.table}: the new table has {loaded:,} rows, fewer than {min_row_fraction:g} "
-                                   f"of the live table's {live:,} (min_row_fraction); refusing to publish it")
+            if manifest.rows < min_row_fraction * live:
+                raise PublishError(f"{spec.table}: the new table has {manifest.rows:,} rows, fewer than "
+                                   f"{min_row_fraction:g} of the live table's {live:,} (min_row_fraction); "
+                                   "refusing to publish it")
+        if spec.mode == "merge":
+            _load_gone(cur, spec, table, gone)
         deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
         cur.execute(
             render_sql("stir.serving.sql", "finish_shadow.sql", table=table, marker=MARKER_PREFIX + manifest.fingerprint)
         )
+
+
+def _load_gone(cur, spec: PublishSpec, table: str, gone: ExportData | None) -> None:
+    """stir_shadow.<table>__gone: the keys a delta export says the new version deletes."""
+    key = ", ".join(ident(k) for k in spec.key)
+    cur.execute(render_sql("stir.serving.sql", "shadow_gone.sql", table=table, key=key))
+    if gone is not None:
+        with export_stream(gone) as fh:
+            cur.copy_expert(render_sql("stir.serving.sql", "copy_gone.sql", table=table, key=key), fh)
+
+
+class StaleDelta(PublishError):
+    """A delta export of a version the live table no longer holds: export it again."""
 
 
 @dataclass(frozen=True)
@@ -435,24 +477,61 @@ def _merge(cur, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries
     """The merge publish (spec.mode = 'merge'), inside _swap_once's transaction: the live table
     takes the shadow's rows by key; returns 'merged: <counts>'."""
     table = ident(spec.table)
-    cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
-    columns = [ident(name) for (name,) in cur.fetchall()]
-    key = [ident(k) for k in spec.key]
-    cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table),
-                {"lock_timeout": f"{policy.lock_timeout_ms}ms", "previous": table_marker(cur, "public", table)})
-    cur.execute(render_sql("stir.serving.sql", "merge_delete.sql", table=table,
-                           key_match=" AND ".join(f"new.{k} = live.{k}" for k in key)))
-    deleted = cur.rowcount
-    cur.execute(render_sql("stir.serving.sql", "merge_upsert.sql", table=table, columns=", ".join(columns),
-                           key=", ".join(key),
-                           updates=", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)))
-    written = cur.rowcount
+    live = table_marker(cur, "public", table)
+    if manifest.base is not None and live != MARKER_PREFIX + manifest.base:
+        raise StaleDelta(f"{spec.table}: not published: export {manifest.fingerprint} holds the rows that differ "
+                         f"from version {manifest.base}, but the live table is now "
+                         f"{(live or 'unmarked').removeprefix(MARKER_PREFIX)}; the live table is untouched and the "
+                         "next run exports against it")
+    cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table, key=", ".join(ident(k) for k in spec.key)),
+                {"lock_timeout": f"{policy.lock_timeout_ms}ms", "previous": live})
+    deleted, written = _merge_rows(cur, spec, whole=manifest.base is None)
     cur.execute(render_sql("stir.serving.sql", "merge_finish.sql", table=table,
                            marker=MARKER_PREFIX + manifest.fingerprint),
                 {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart,
                  "wait_ms": round(waited * 1000), "tries": tries})
-    return (f"merged: {written:,} rows inserted or changed, {deleted:,} deleted, "
-            f"{manifest.rows - written:,} unchanged")
+    unchanged = manifest.rows - written if manifest.base is None else manifest.rows - manifest.changed
+    return (f"merged: {'a delta of ' + manifest.base + ', ' if manifest.base else ''}{written:,} rows inserted or "
+            f"changed, {deleted:,} deleted, {unchanged:,} unchanged")
+
+
+def _merge_rows(cur, spec: PublishSpec, whole: bool) -> tuple[int, int]:
+    """Apply stir_shadow.<table> (rows to insert or update) and stir_shadow.<table>__gone
+    (keys to delete; for a `whole` version, found here as the live keys the shadow lacks) to
+    the live table, keeping the reverse delta in stir_backup. Returns (deleted, written)."""
+    table = ident(spec.table)
+    cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
+    columns = [ident(name) for (name,) in cur.fetchall()]
+    key = [ident(k) for k in spec.key]
+
+    def match(a: str, b: str) -> str:
+        return " AND ".join(f"{a}.{k} = {b}.{k}" for k in key)
+
+    if whole:
+        cur.execute(render_sql("stir.serving.sql", "merge_gone_full.sql", table=table, key_match=match("new", "live"),
+                               live_key=", ".join(f"live.{k}" for k in key)))
+    cur.execute(render_sql("stir.serving.sql", "merge_backup.sql", table=table, key_match=match("new", "live"),
+                           gone_match=match("gone", "live"), new_key=", ".join(f"new.{k}" for k in key)))
+    cur.execute(render_sql("stir.serving.sql", "merge_delete.sql", table=table, gone_match=match("gone", "live")))
+    deleted = cur.rowcount
+    cur.execute(render_sql("stir.serving.sql", "merge_upsert.sql", table=table, columns=", ".join(columns),
+                           key=", ".join(key),
+                           updates=", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)))
+    return deleted, cur.rowcount
+
+
+def marked_fingerprint(conn, schema: str, table: str) -> str | None:
+    """The fingerprint `schema.table` was published or loaded with (None: unmarked or absent)."""
+    with conn.cursor() as cur:
+        marker = table_marker(cur, schema, table)
+    conn.rollback()
+    return marker.removeprefix(MARKER_PREFIX) if marker and marker.startswith(MARKER_PREFIX) else None
+
+
+def discard_shadow(conn, spec: PublishSpec) -> None:
+    """Drop the loaded shadow (and a merge's __gone): its export is to be made again."""
+    with transaction(conn, f"{spec.table}: dropping the shadow table failed") as cur:
+        cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=ident(spec.table)))
 
 
 def _is_placeholder(cur, table: str) -> bool:
@@ -481,11 +560,25 @@ def rollback(conn, spec: PublishSpec) -> str:
         if live is None:
             raise PublishError(f"{spec.table}: there is no live table to roll back")
         fingerprint = restored.removeprefix(MARKER_PREFIX)
-        kept = api_objects.capture(cur, table)
-        cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),
-                    {"table": spec.table, "fingerprint": fingerprint})
-        api_objects.restore(cur, table, kept)
-    logger.info("{}: rolled back to fingerprint {}; the replaced table is now stir_backup.{}", spec.table, fingerprint, table)
+        cur.execute(read_sql("stir.serving.sql", "backup_kind.sql"), {"table": spec.table})
+        if cur.fetchone()[0]:  # the last publish was a merge: apply its reverse delta, as a merge
+            cur.execute(render_sql("stir.serving.sql", "merge_rollback.sql", table=table))
+            cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table,
+                                   key=", ".join(ident(k) for k in spec.key)),
+                        {"lock_timeout": "60s", "previous": live})
+            _merge_rows(cur, spec, whole=False)
+            cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
+            rows = cur.fetchone()[0]
+            cur.execute(render_sql("stir.serving.sql", "merge_finish.sql", table=table, marker=restored),
+                        {"table": spec.table, "fingerprint": fingerprint, "rows": rows, "source": "rollback",
+                         "wait_ms": 0, "tries": 0})
+        else:
+            kept = api_objects.capture(cur, table)
+            cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),
+                        {"table": spec.table, "fingerprint": fingerprint})
+            api_objects.restore(cur, table, kept)
+    logger.info("{}: rolled back to fingerprint {}; a second rollback restores the version it replaced (kept in "
+                "stir_backup.{})", spec.table, fingerprint, table)
     return fingerprint
 
 

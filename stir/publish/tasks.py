@@ -17,8 +17,8 @@ from loguru import logger
 from stir.errors import PublishError
 from stir.models import ModelsFailed, run_models
 from stir.postgres import connected
-from stir.publish import remote_stage, schema, steps
-from stir.publish.manifest import SUFFIXES, manifest_key
+from stir.publish import delta, remote_stage, schema, steps
+from stir.publish.manifest import SUFFIXES, export_prefix, manifest_key
 from stir.publish.remote_stage import RemoteStage
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
@@ -93,12 +93,14 @@ class ExportMart(_PublishStep):
     def run(self):
         self.set_status_message(f"exporting {SPECS[self.table].mart}")
         settings, spec = load_settings(), SPECS[self.table]
-        only = None
-        if spec.extra_columns == "ignore":
-            with connected() as conn:
+        only = base = None
+        with connected() as conn:
+            if spec.extra_columns == "ignore":
                 only = frozenset(name for name, _ in schema.serving_columns(conn, spec))
+            if spec.mode == "merge":  # a delta of the live version, when its row hashes are kept
+                base = steps.marked_fingerprint(conn, "public", self.table)
         manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
-                                checksum=settings.transfer == "ssh", only=only)
+                                checksum=settings.transfer == "ssh", only=only, base=base)
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 
@@ -187,7 +189,8 @@ class LoadShadow(_PublishStep):
             settings = load_settings()
             steps.load_shadow(conn, SPECS[self.table], manifest, data,
                               lock_wait_s=settings.swap_max_wait, min_row_fraction=settings.min_row_fraction,
-                              progress=self._copy_progress(manifest.rows))
+                              progress=self._copy_progress(manifest.changed or manifest.rows),
+                              gone=(lambda: get_store().open(manifest.gone_key)) if manifest.gone_key else None)
         self.set_status_message(f"loaded, checked and indexed {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 
@@ -205,8 +208,18 @@ class SwapTable(_PublishStep):
         settings = load_settings()
         policy = steps.SwapPolicy(settings.swap_lock_timeout_ms, settings.swap_max_wait)
         manifest = self.manifest()
+        spec = SPECS[self.table]
         with connected() as conn:
-            tries, waited = steps.swap(conn, SPECS[self.table], manifest, policy)
+            try:
+                tries, waited = steps.swap(conn, spec, manifest, policy)
+            except steps.StaleDelta:
+                # Export and load again, against the version that is live now.
+                steps.discard_shadow(conn, spec)
+                get_store().delete_prefix(export_prefix(self.table, self.fingerprint))
+                raise
+            if spec.mode == "merge":  # keep the row hashes of the live version and the backup's
+                keep = {self.fingerprint, steps.marked_fingerprint(conn, "stir_backup", self.table)}
+                delta.prune_hashes(get_warehouse(), spec, keep)
         self.set_status_message(f"live: {manifest.rows:,} rows; the swap took {tries} tries, {waited:.2f}s waiting")
         # The staged copy has served its purpose (the export stays in the store).
         steps.prune_exports(get_store(), self.table, settings.keep_exports, self.fingerprint, PROCESS_STARTED)

@@ -1,1 +1,2 @@
 DROP TABLE IF EXISTS stir_shadow.$table;
+DROP TABLE IF EXISTS stir_shadow.${table}__gone;

@@ -1,0 +1,268 @@
+"""Benchmark: publishing a mart of the leaderboard's shape (1,000,000 rows by default) into
+the embedded PostgreSQL, everything measured in one run on the same mart, DDL and server:
+
+- Stir's chain (fingerprint, export, transfer, load into an index-free shadow, index
+  builds and checks, swap) per transfer mode: stream, local, ssh (a real sshd on 127.0.0.1,
+  when one is installed);
+- the legacy path (JSONEachRow export, jsonb COPY, cast-insert, SET LOGGED, indexes);
+- the raw floor (uncompressed CSV export, COPY into an unlogged table without indexes);
+- the longest a reader waits while a swap queues behind a 5-second reader transaction;
+- a merge publish of a version with 5% of rows changed against a full rebuild of it.
+
+    .venv/bin/python benchmarks/publish.py [--rows 1000000]
+
+It prints seconds per step and the ratios between the paths, with the targets of issue 8.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from string import Template
+
+REPO = Path(__file__).resolve().parent.parent
+SQL = Path(__file__).resolve().parent / "sql"
+HOME = Path(tempfile.mkdtemp(prefix="stir-bench-publish-"))
+os.environ.update(STIR_HOME=str(HOME), STIR_PROJECT=str(REPO), LUIGI_CONFIG_PATH=str(REPO / "luigi.cfg"),
+                  STIR_LOG_LEVEL="WARNING")
+
+from loguru import logger  # noqa: E402
+
+from stir.postgres import connect  # noqa: E402  (after STIR_HOME is set)
+from stir.publish import remote_stage, schema, steps  # noqa: E402
+from stir.publish.specs import SPECS  # noqa: E402
+from stir.serving.migrate import create_table, migrate  # noqa: E402
+from stir.settings import load_settings  # noqa: E402
+from stir.store.local import LocalStore  # noqa: E402
+from stir.warehouse import get_warehouse  # noqa: E402
+
+MART = "stir_bench.mart_leaderboard"
+SPEC = dataclasses.replace(SPECS["leaderboard"], mart=MART)
+
+
+def sql(name: str, **values) -> str:
+    return Template((SQL / name).read_text()).substitute(values)
+
+
+def column_expression(name: str, pg_type: str, changed_every: int) -> str:
+    """A ClickHouse expression for a generated column of the serving table's type."""
+    if name == "id":
+        return "toInt64(number + 1) AS id"
+    if name == "followers":
+        bump = f" + if(number % {changed_every} = 0, 1, 0)" if changed_every else ""
+        return f"toInt64(number % 100000{bump}) AS followers"
+    return {
+        "bigint": f"toInt64((number * 7919) % 1000003) AS {name}",
+        "double precision": f"(number % 1000) / 7.0 AS {name}",
+        "text": f"concat('{name[:3]}', toString(number % 5000)) AS {name}",
+        "timestamp without time zone": f"toDateTime('2026-09-01 00:00:00') AS {name}",
+        "boolean": f"number % 2 = 0 AS {name}",
+        "jsonb": f"'{{\"followers_rank\": 1}}' AS {name}",
+    }[pg_type]
+
+
+def build_mart(rows: int, changed_every: int = 0) -> None:
+    wh = get_warehouse()
+    wh.command("CREATE DATABASE IF NOT EXISTS stir_bench")
+    columns = ", ".join(column_expression(n, t, changed_every) for n, t in schema.ddl_columns(SPEC))
+    wh.command(sql("bench_mart.sql", mart=MART, rows=rows, columns=columns, changed_every=changed_every))
+
+
+@contextmanager
+def timed(figures: dict, name: str):
+    started = time.perf_counter()
+    yield
+    figures[name] = time.perf_counter() - started
+
+
+def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings: dict | None = None) -> dict:
+    """One publish through Stir's steps, as the Luigi chain runs them; seconds per step."""
+    figures: dict = {}
+    compression = "gzip" if transfer == "ssh" else "none"
+    with timed(figures, "fingerprint"):
+        fp, _ = steps.fingerprint(get_warehouse(), spec)
+    fp = f"{fp}-{transfer}-{spec.mode}-{random.randrange(10**6)}"  # a fresh publish every time
+    with timed(figures, "export"):
+        manifest = steps.export(get_warehouse(), store, spec, fp, compression=compression,
+                                checksum=transfer == "ssh")
+    if transfer == "local":
+        with timed(figures, "download"):
+            staged = HOME / "stage" / f"{fp}.csv"
+            store.download(manifest.data_key, staged)
+        data = staged
+    elif transfer == "ssh":
+        ssh = remote_stage.connection()
+        connection = ssh.__enter__()
+        stage = remote_stage.RemoteStage(connection, ssh_settings["STIR_SSH_STAGE_DIR"])
+        with timed(figures, "ssh stage"):
+            path = stage.stage(store, manifest)
+        data = steps.ServerFile(path, manifest.columns, print)
+    else:
+        data = lambda: store.open(manifest.data_key)  # noqa: E731
+    with timed(figures, "load"):
+        steps.load_shadow(conn, spec, manifest, data)
+    with timed(figures, "swap"):
+        steps.swap(conn, spec, manifest)
+    if transfer == "ssh":
+        stage.remove(SPEC.table, fp)
+        ssh.__exit__(None, None, None)
+    figures["total"] = sum(figures.values())
+    return figures
+
+
+def legacy_publish(conn, store: LocalStore) -> dict:
+    figures: dict = {}
+    wh = get_warehouse()
+    key = "legacy/data.jsonl"
+    with timed(figures, "export JSONEachRow"):
+        wh.command(f"INSERT INTO FUNCTION {store.clickhouse_destination(key, 'JSONEachRow')} SELECT * FROM {MART} "
+                   "SETTINGS engine_file_truncate_on_insert = 1")
+    with timed(figures, "jsonb COPY, cast-insert, SET LOGGED, indexes"):
+        with conn.cursor() as cur:
+            cur.execute(sql("legacy_load.sql", table=SPEC.table))
+            with store.open(key) as fh:
+                cur.copy_expert(sql("legacy_copy.sql"), fh)
+            cur.execute(sql("legacy_finish.sql", table=SPEC.table))
+            cur.execute(sql("template_indexes.sql"), {"table": SPEC.table})
+            for (definition,) in cur.fetchall():
+                cur.execute(definition.replace(" ON stir_bench_template.", " ON legacy."))
+        conn.commit()
+    figures["total"] = sum(figures.values())
+    return figures
+
+
+def raw_floor(conn, store: LocalStore) -> dict:
+    figures: dict = {}
+    wh = get_warehouse()
+    key = "floor/data.csv"
+    with timed(figures, "export CSV"):
+        wh.command(f"INSERT INTO FUNCTION {store.clickhouse_destination(key, 'CSVWithNames')} "
+                   f"SELECT {steps.export_columns(wh, SPEC)} FROM {MART} SETTINGS engine_file_truncate_on_insert = 1")
+    with timed(figures, "COPY into an unlogged table, no indexes"):
+        with conn.cursor() as cur:
+            cur.execute(sql("raw_floor.sql", table=SPEC.table))
+            with store.open(key) as fh:
+                cur.copy_expert(sql("raw_copy.sql"), fh)
+        conn.commit()
+    figures["total"] = sum(figures.values())
+    return figures
+
+
+def reader_wait(conn, store: LocalStore, hold_s: float = 5.0) -> tuple[float, float, int]:
+    """(longest reader query in s, the swap's total wait in s, its tries) while a reader
+    transaction holds the live table for `hold_s` seconds and a publish swaps."""
+    stop = threading.Event()
+    latencies: list[float] = []
+    holding = threading.Event()
+
+    def long_reader():
+        c = connect()
+        with c.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM public.{SPEC.table}")
+            holding.set()
+            time.sleep(hold_s)
+        c.rollback()
+        c.close()
+
+    def readers():
+        c = connect()
+        c.autocommit = True
+        with c.cursor() as cur:
+            while not stop.is_set():
+                started = time.perf_counter()
+                cur.execute(f"SELECT id, followers FROM public.{SPEC.table} WHERE id = %s", (random.randint(1, 1000),))
+                cur.fetchall()
+                latencies.append(time.perf_counter() - started)
+                time.sleep(0.005)
+        c.close()
+
+    fp, _ = steps.fingerprint(get_warehouse(), SPEC)
+    manifest = steps.export(get_warehouse(), store, SPEC, f"{fp}-readers", compression="none")
+    steps.load_shadow(conn, SPEC, manifest, lambda: store.open(manifest.data_key))
+    threads = [threading.Thread(target=long_reader), threading.Thread(target=readers)]
+    for thread in threads:
+        thread.start()
+    holding.wait()
+    started = time.perf_counter()
+    settings = load_settings()
+    tries, _ = steps.swap(conn, SPEC, manifest, steps.SwapPolicy(settings.swap_lock_timeout_ms, 60))
+    waited = time.perf_counter() - started
+    time.sleep(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return max(latencies), waited, tries
+
+
+def show(title: str, figures: dict) -> None:
+    steps_text = ", ".join(f"{k} {v:.1f}" for k, v in figures.items() if k != "total")
+    print(f"  {title:<28} {figures['total']:7.1f} s   ({steps_text})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+    sys.path.insert(0, str(REPO / "tests"))
+    from sshd_server import SSHD, sshd_server
+
+    conn = connect()
+    migrate(conn)
+    with conn.cursor() as cur:
+        cur.execute(sql("template.sql"))
+        create_table(cur, "stir_bench_template", SPEC)
+    conn.commit()
+    store = LocalStore(HOME / "store")
+    print(f"publish benchmark: {args.rows:,} rows of the leaderboard's shape, in {HOME}")
+    build_mart(args.rows)
+    results: dict[str, dict] = {}
+    results["stir stream"] = stir_publish(conn, store, "stream")
+    results["stir local"] = stir_publish(conn, store, "local")
+    if SSHD:
+        base = Path(tempfile.mkdtemp(prefix="stir-bench-sshd-"))
+        with sshd_server(base) as ssh_settings:
+            os.environ.update(ssh_settings)
+            results["stir ssh"] = stir_publish(conn, store, "ssh", ssh_settings=ssh_settings)
+        shutil.rmtree(base, ignore_errors=True)
+    results["legacy"] = legacy_publish(conn, store)
+    results["raw floor"] = raw_floor(conn, store)
+    # Merge of 5% changed rows against a full rebuild of the same version.
+    build_mart(args.rows, changed_every=20)
+    results["full rebuild (5% changed)"] = stir_publish(conn, store, "stream")
+    build_mart(args.rows)
+    stir_publish(conn, store, "stream")        # the first version live again
+    build_mart(args.rows, changed_every=20)
+    results["merge (5% changed)"] = stir_publish(conn, store, "stream", spec=dataclasses.replace(SPEC, mode="merge"))
+    longest, waited, tries = reader_wait(conn, store)
+
+    print("\nseconds, end to end (steps):")
+    for name, figures in results.items():
+        show(name, figures)
+    legacy, floor = results["legacy"]["total"], results["raw floor"]["total"]
+    print("\nratios (targets of issue 8):")
+    for name in ("stir stream", "stir local", "stir ssh"):
+        if name in results:
+            total = results[name]["total"]
+            print(f"  {name:<12} {legacy / total:4.2f}x the legacy path (target >= 3), "
+                  f"{floor / total:4.2f} of the raw floor's throughput (target >= 0.6)")
+    merge, full = results["merge (5% changed)"]["total"], results["full rebuild (5% changed)"]["total"]
+    print(f"  merge of 5% changed rows: {merge / full:4.2f} of a full rebuild (target <= 0.10)")
+    print(f"  longest reader query while a swap waited behind a 5 s reader: {longest * 1000:.0f} ms "
+          f"(target <= 50 ms); the swap waited {waited:.1f} s over {tries} tries "
+          f"(swap_lock_timeout_ms = {load_settings().swap_lock_timeout_ms})")
+    conn.close()
+    shutil.rmtree(HOME, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+COPY public.raw_floor FROM STDIN WITH (FORMAT csv, HEADER true, NULL '\N')

@@ -1,0 +1,65 @@
+"""Delta exports of merge-mode tables (PublishSpec mode = 'merge'): the warehouse keeps one
+hash per row and key of every exported version (stir_publish.<table>__<fingerprint>), so a
+publish against a live version whose hashes are kept exports only the rows that are new or
+changed (data.csv) and the keys that are gone (gone.csv). The merge then touches those rows
+only; its cost follows the change, not the table.
+
+Without the live version's hashes (a first publish, a live table published before, hashes
+dropped) the export is the whole version and the merge compares it in PostgreSQL."""
+from __future__ import annotations
+
+from stir.publish.specs import PublishSpec
+from stir.sqlfiles import ident, render_sql
+from stir.warehouse.base import Warehouse
+
+
+def hashes_table(table: str, fingerprint: str) -> str:
+    return ident(f"stir_publish.{table}__{fingerprint}")
+
+
+def _key(spec: PublishSpec) -> str:
+    return ", ".join(ident(k) for k in spec.key)
+
+
+def write_hashes(wh: Warehouse, spec: PublishSpec, fingerprint: str, columns: list[str]) -> None:
+    """Keep the hashes of the version being exported (the mart's `columns`)."""
+    wh.script(render_sql("stir.publish.sql", "row_hashes.sql", hashes=hashes_table(spec.table, fingerprint),
+                         key=_key(spec), columns=", ".join(ident(c) for c in columns), mart=ident(spec.mart)))
+
+
+def has_hashes(wh: Warehouse, spec: PublishSpec, fingerprint: str) -> bool:
+    return wh.table_exists(hashes_table(spec.table, fingerprint))
+
+
+def changed_keys(spec: PublishSpec, fingerprint: str, base: str) -> str:
+    """A subquery of the keys whose row is new or differs from version `base`."""
+    return render_sql("stir.publish.sql", "delta_changed.sql", key=_key(spec),
+                      hashes=hashes_table(spec.table, fingerprint), base=hashes_table(spec.table, base))
+
+
+def count_changed(wh: Warehouse, spec: PublishSpec, fingerprint: str, base: str) -> int:
+    return int(wh.scalar(render_sql("stir.publish.sql", "delta_count.sql",
+                                    changed=changed_keys(spec, fingerprint, base))))
+
+
+def export_sql(spec: PublishSpec, fingerprint: str, base: str, destination: str, columns: str) -> str:
+    """The INSERT writing the changed rows (export `columns`) to `destination`."""
+    return render_sql("stir.publish.sql", "delta_export.sql", destination=destination, columns=columns,
+                      mart=ident(spec.mart), key=_key(spec), changed=changed_keys(spec, fingerprint, base))
+
+
+def gone_sql(spec: PublishSpec, fingerprint: str, base: str, destination: str) -> str:
+    """The INSERT writing the keys of version `base` that version `fingerprint` lacks."""
+    return render_sql("stir.publish.sql", "delta_gone.sql", destination=destination, key=_key(spec),
+                      hashes=hashes_table(spec.table, fingerprint), base=hashes_table(spec.table, base))
+
+
+def prune_hashes(wh: Warehouse, spec: PublishSpec, keep: set[str]) -> list[str]:
+    """Drop the kept hashes of every version of the table but those in `keep` (the live one
+    and the backup's, which a rollback makes live again). Returns the fingerprints dropped."""
+    prefix = f"{spec.table}__"
+    names = [name for (name,) in wh.query(render_sql("stir.publish.sql", "hashes_tables.sql", prefix=prefix))]
+    doomed = [name.removeprefix(prefix) for name in names if name.removeprefix(prefix) not in keep]
+    for fingerprint in doomed:
+        wh.command(render_sql("stir.publish.sql", "drop_hashes.sql", hashes=hashes_table(spec.table, fingerprint)))
+    return doomed

@@ -1,0 +1,136 @@
+"""Merge publishes by delta (stir.publish.delta) on chDB's real engine and a real PostgreSQL:
+the warehouse keeps each exported version's row hashes, so the next export of a merge-mode
+table holds only its new and changed rows and the keys it lost; the live table then equals a
+full rebuild of the mart, untouched rows keep their tuples, the reverse delta rolls it back
+(and forward again), and a delta of a version that is no longer live is refused."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from stir.publish import delta, steps
+from stir.publish.specs import SPECS
+from stir.serving.migrate import migrate
+from stir.store.local import LocalStore
+
+SPEC = dataclasses.replace(SPECS["leaderboard"], mart="stir_test.merge_mart", mode="merge")
+
+
+def set_mart(wh, rows: list[tuple[int, int | None]]) -> None:
+    wh.script("""
+        CREATE DATABASE IF NOT EXISTS stir_test;
+        DROP TABLE IF EXISTS stir_test.merge_mart;
+        CREATE TABLE stir_test.merge_mart (id Int64, month DateTime, profile_platform String, platform String,
+            platform_id String, followers Nullable(Int64), current_month_ranks String, enabled Bool)
+        ENGINE = MergeTree ORDER BY id;
+    """)
+    wh.insert("stir_test.merge_mart", ["id", "month", "profile_platform", "platform", "platform_id", "followers",
+                                       "current_month_ranks", "enabled"],
+              [(i, __import__("datetime").datetime(2026, 9, 1), "IA", "INSTAGRAM", f"p{i}", f, "{}", i % 2 == 0)
+               for i, f in rows])
+
+
+def live(pg) -> list[tuple]:
+    with pg.cursor() as cur:
+        cur.execute("SELECT id, followers FROM public.leaderboard ORDER BY id")
+        found = cur.fetchall()
+    pg.rollback()
+    return found
+
+
+def xmins(pg) -> dict[int, str]:
+    with pg.cursor() as cur:
+        cur.execute("SELECT id, xmin::text FROM public.leaderboard")
+        found = dict(cur.fetchall())
+    pg.rollback()
+    return found
+
+
+def export(wh, pg, store):
+    """ExportMart's step: a delta of the live version when its row hashes are kept."""
+    fp, _ = steps.fingerprint(wh, SPEC)
+    return steps.export(wh, store, SPEC, fp, compression="none",
+                        base=steps.marked_fingerprint(pg, "public", "leaderboard"))
+
+
+def load(pg, store, manifest):
+    gone = (lambda: store.open(manifest.gone_key)) if manifest.gone_key else None
+    steps.load_shadow(pg, SPEC, manifest, lambda: store.open(manifest.data_key), gone=gone, min_row_fraction=0)
+
+
+def publish(wh, pg, store):
+    """The chain as the Luigi tasks run it."""
+    manifest = export(wh, pg, store)
+    load(pg, store, manifest)
+    steps.swap(pg, SPEC, manifest)
+    return manifest
+
+
+V0 = [(i, i * 10) for i in range(1, 201)]
+V1 = [(i, i * 10 + (1 if i % 20 == 0 else 0)) for i in range(1, 201) if i % 40] + [(201, None), (202, 5), (203, 6)]
+
+
+@pytest.fixture
+def stage(warehouse, pg, own_leaderboard, tmp_path):
+    migrate(pg)
+    set_mart(warehouse, V0)
+    store = LocalStore(tmp_path / "store")
+    publish(warehouse, pg, store)          # no hashes of the live version yet: the whole version
+    set_mart(warehouse, V0)
+    first = publish(warehouse, pg, store)  # now it has them: a delta of nothing
+    assert first.base is None and live(pg) == V0
+    return warehouse, store
+
+
+def test_a_delta_export_carries_only_the_change_and_equals_a_full_rebuild(stage, pg):
+    wh, store = stage
+    before = xmins(pg)
+    set_mart(wh, V1)
+    manifest = publish(wh, pg, store)
+    # 5 changed rows (every 20th but every 40th, which is gone), 3 new ones; 5 keys gone.
+    assert manifest.base is not None and (manifest.changed, manifest.rows) == (8, len(V1))
+    data = store.path(manifest.data_key).read_text().splitlines()
+    assert len(data) == 1 + 8 and data[0].startswith('"id","month"')
+    assert sorted(int(line) for line in store.path(manifest.gone_key).read_text().splitlines()[1:]) == \
+        [40, 80, 120, 160, 200]
+    assert live(pg) == sorted(V1)          # what a full rebuild of the mart would hold
+    after = xmins(pg)
+    untouched = [i for i, f in V1 if i <= 200 and i % 20]
+    assert all(after[i] == before[i] for i in untouched)
+    with pg.cursor() as cur:
+        cur.execute("SELECT count(*) FROM stir_backup.leaderboard")
+        assert cur.fetchone()[0] == 5 + 5     # the changed rows and the deleted ones, as they were
+        cur.execute("SELECT id FROM stir_backup.leaderboard__inserted ORDER BY id")
+        assert cur.fetchall() == [(201,), (202,), (203,)]
+    pg.rollback()
+    # Rollback applies the reverse delta; rolling back again rolls forward.
+    assert steps.rollback(pg, SPEC) != manifest.fingerprint
+    assert live(pg) == V0
+    assert steps.rollback(pg, SPEC) == manifest.fingerprint
+    assert live(pg) == sorted(V1)
+
+
+def test_a_delta_of_a_version_no_longer_live_is_refused(stage, pg):
+    wh, store = stage
+    set_mart(wh, V1)
+    publish(wh, pg, store)
+    set_mart(wh, V0[:150])
+    stale = export(wh, pg, store)   # a delta against V1 ...
+    steps.rollback(pg, SPEC)        # ... but V0 is live again
+    load(pg, store, stale)
+    assert stale.base and live(pg) == V0
+    with pytest.raises(steps.StaleDelta, match=r"leaderboard: not published: export \w+ holds the rows that differ "
+                                                r"from version \w+, but the live table is now \w+; the live table "
+                                                r"is untouched"):
+        steps.swap(pg, SPEC, stale)
+    assert live(pg) == V0
+
+
+def test_row_hashes_of_other_versions_are_pruned(stage, pg):
+    wh, _ = stage
+    live_fp = steps.marked_fingerprint(pg, "public", "leaderboard")
+    delta.write_hashes(wh, SPEC, "oldversion", ["id", "followers"])
+    assert delta.has_hashes(wh, SPEC, "oldversion")
+    assert "oldversion" in delta.prune_hashes(wh, SPEC, {live_fp})
+    assert not delta.has_hashes(wh, SPEC, "oldversion") and delta.has_hashes(wh, SPEC, live_fp)
