@@ -89,10 +89,11 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
     compression = "gzip" if transfer == "ssh" else "none"
     with timed(figures, "fingerprint"):
         fp, _ = steps.fingerprint(get_warehouse(), spec)
-    fp = f"{fp}-{transfer}-{spec.mode}-{random.randrange(10**6)}"  # a fresh publish every time
+    fp = f"{fp}_{transfer}_{spec.mode}_{random.randrange(10**6)}"  # a fresh publish every time
+    base = steps.marked_fingerprint(conn, "public", spec.table) if spec.mode == "merge" else None
     with timed(figures, "export"):
         manifest = steps.export(get_warehouse(), store, spec, fp, compression=compression,
-                                checksum=transfer == "ssh")
+                                checksum=transfer == "ssh", base=base)
     if transfer == "local":
         with timed(figures, "download"):
             staged = HOME / "stage" / f"{fp}.csv"
@@ -107,8 +108,9 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
         data = steps.ServerFile(path, manifest.columns, print)
     else:
         data = lambda: store.open(manifest.data_key)  # noqa: E731
+    gone = (lambda: store.open(manifest.gone_key)) if manifest.gone_key else None
     with timed(figures, "load"):
-        steps.load_shadow(conn, spec, manifest, data)
+        steps.load_shadow(conn, spec, manifest, data, gone=gone)
     with timed(figures, "swap"):
         steps.swap(conn, spec, manifest)
     if transfer == "ssh":
@@ -185,7 +187,7 @@ def reader_wait(conn, store: LocalStore, hold_s: float = 5.0) -> tuple[float, fl
         c.close()
 
     fp, _ = steps.fingerprint(get_warehouse(), SPEC)
-    manifest = steps.export(get_warehouse(), store, SPEC, f"{fp}-readers", compression="none")
+    manifest = steps.export(get_warehouse(), store, SPEC, f"{fp}_readers", compression="none")
     steps.load_shadow(conn, SPEC, manifest, lambda: store.open(manifest.data_key))
     threads = [threading.Thread(target=long_reader), threading.Thread(target=readers)]
     for thread in threads:
@@ -239,10 +241,11 @@ def main() -> None:
     # Merge of 5% changed rows against a full rebuild of the same version.
     build_mart(args.rows, changed_every=20)
     results["full rebuild (5% changed)"] = stir_publish(conn, store, "stream")
+    merge_spec = dataclasses.replace(SPEC, mode="merge")
     build_mart(args.rows)
-    stir_publish(conn, store, "stream")        # the first version live again
+    stir_publish(conn, store, "stream", spec=merge_spec)   # the first version live again, its row hashes kept
     build_mart(args.rows, changed_every=20)
-    results["merge (5% changed)"] = stir_publish(conn, store, "stream", spec=dataclasses.replace(SPEC, mode="merge"))
+    results["merge (5% changed)"] = stir_publish(conn, store, "stream", spec=merge_spec)
     longest, waited, tries = reader_wait(conn, store)
 
     print("\nseconds, end to end (steps):")

@@ -26,15 +26,29 @@ def live(stir):
     return counts, publishes
 
 
-@pytest.fixture
-def project_stir(tmp_path):
-    project = tmp_path / "project"
+@pytest.fixture(scope="module")
+def seeded_project(tmp_path_factory):
+    """One seeded home with a daily run done, on a copy of the SQLMesh project, for the module."""
+    base = tmp_path_factory.mktemp("republish")
+    project = base / "project"
     shutil.copytree(REPO / "sqlmesh_project", project, ignore=shutil.ignore_patterns(".cache", "logs"))
-    stir = Stir(tmp_path / "home")
+    stir = Stir(base / "home")
     stir.env["STIR_SQLMESH_PROJECT"] = str(project)
     stir.run("seed", "--profiles", "60", "--months", "3", "--end", "2026-09-01")
     stir.run_tier("daily", "--end", "2026-09-02")
     return stir, project
+
+
+@pytest.fixture
+def project_stir(seeded_project):
+    """The module's home and project; the model files a test edits are put back after it (the
+    next test's run applies them again), so each test starts from the project as checked in."""
+    stir, project = seeded_project
+    models = {path: path.read_text() for path in (project / "models").rglob("*.sql")}
+    yield stir, project
+    for path, text in models.items():
+        if path.read_text() != text:
+            path.write_text(text)
 
 
 def edit(project, old, new):
