@@ -2,8 +2,8 @@
 the embedded PostgreSQL, everything measured in one run on the same mart, DDL and server:
 
 - Stir's chain (fingerprint, export, transfer, load into an index-free shadow, index
-  builds and checks, swap) per transfer mode: stream, local, ssh (a real sshd on 127.0.0.1,
-  when one is installed);
+  builds and checks, swap) per transfer mode: stream (with `copy_streams` COPY sessions),
+  local, ssh (a real sshd on 127.0.0.1, when one is installed);
 - the legacy path (JSONEachRow export, jsonb COPY, cast-insert, SET LOGGED, indexes);
 - the raw floor (uncompressed CSV export, COPY into an unlogged table without indexes);
 - the longest a reader waits while a swap queues behind a 5-second reader transaction;
@@ -93,7 +93,8 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
     base = steps.marked_fingerprint(conn, "public", spec.table) if spec.mode == "merge" else None
     with timed(figures, "export"):
         manifest = steps.export(get_warehouse(), store, spec, fp, compression=compression,
-                                checksum=transfer == "ssh", base=base)
+                                checksum=transfer == "ssh", base=base,
+                                parts=load_settings().copy_streams if transfer == "stream" else 1)
     if transfer == "local":
         with timed(figures, "download"):
             staged = HOME / "stage" / f"{fp}.csv"
@@ -106,6 +107,8 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
         with timed(figures, "ssh stage"):
             path = stage.stage(store, manifest)
         data = steps.ServerFile(path, manifest.columns, print)
+    elif manifest.parts:   # one COPY stream per part
+        data = [lambda key=key: store.open(key) for key in manifest.parts]
     else:
         data = lambda: store.open(manifest.data_key)  # noqa: E731
     gone = (lambda: store.open(manifest.gone_key)) if manifest.gone_key else None

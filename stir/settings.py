@@ -34,7 +34,7 @@ MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port
             "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0,
             "crawler_api_timeout": 0.001, "crawler_api_retries": 0, "crawler_api_backoff": 0,
             "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0, "keyword_report_days": 1,
-            "ssh_port": 1}
+            "ssh_port": 1, "copy_streams": 1}
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,9 @@ class Settings:
     # The export's compression: auto is gzip where its bytes cross a network (store = s3 or
     # transfer = ssh) and none otherwise (gzip costs more CPU than it saves on a local disk).
     export_compression: str = "auto"
+    # transfer = stream: a whole export is written in this many parts and loaded by as many
+    # COPY sessions at once (COPY is bound by one backend's CPU; 1 = one file, one session).
+    copy_streams: int = 2
     ssh_host: str = ""               # transfer = ssh: the PostgreSQL host
     ssh_port: int = 22
     ssh_user: str = ""               # default: the local user name

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from stir.errors import PublishError
 from stir.publish import remote_stage, steps
 from stir.publish.manifest import Manifest, data_key
 from stir.publish.remote_stage import RemoteStage
@@ -26,6 +27,7 @@ HEADER = "id,month,profile_platform,platform,platform_id,followers,current_month
 CRASHING_PUBLISH = r"""
 import dataclasses, os, signal, sys
 from stir.postgres import connect
+from stir.errors import PublishError
 from stir.publish import remote_stage, steps
 from stir.publish.manifest import Manifest
 from stir.publish.remote_stage import RemoteStage
@@ -43,7 +45,10 @@ spec = dataclasses.replace(SPECS["leaderboard"], mode=mode)
 manifest = Manifest.from_json(open(manifest_file).read())
 store, conn = LocalStore(root), connect()
 progress = (lambda lines: die() if lines > 1000 else None) if point == "mid-copy" else None
-if transfer == "ssh":
+if transfer == "parallel":
+    parts = [lambda key=key: store.open(key) for key in manifest.parts]
+    steps.load_shadow(conn, spec, manifest, parts, progress=progress)
+elif transfer == "ssh":
     with remote_stage.connection() as ssh:
         stage = RemoteStage(ssh, os.environ["STIR_SSH_STAGE_DIR"])
         data = steps.ServerFile(stage.stage(store, manifest), manifest.columns, print)
@@ -58,6 +63,8 @@ CASES = [
     ("stream", "swap", "swap.sql"),
     ("stream", "merge", "merge_delete.sql"), ("stream", "merge", "merge_upsert.sql"),
     ("stream", "merge", "merge_finish.sql"),
+    ("parallel", "swap", "copy_shadow.sql"), ("parallel", "swap", "mid-copy"),
+    ("parallel", "swap", "finish_shadow.sql"),
     ("ssh", "swap", "checksum"), ("ssh", "swap", "copy_shadow_file.sql"), ("ssh", "swap", "swap.sql"),
     ("ssh", "merge", "merge_upsert.sql"),
 ]
@@ -69,7 +76,23 @@ def rows(version: int, n: int = 3000) -> list[tuple]:
     return [(i, f"p{i}", i * 10 + (version if i % 10 == 0 else 0)) for i in ids]
 
 
+def put_parts(store: LocalStore, fp: str, version: int) -> Manifest:
+    """An export in two parts (odd and even ids), as ExportMart writes it for two COPY streams."""
+    keys = []
+    for part in (0, 1):
+        key = f"exports/leaderboard/{fp}/data_{part}.csv"
+        store.path(key).parent.mkdir(parents=True, exist_ok=True)
+        store.path(key).write_text("\n".join([HEADER] + [
+            f'{i},"2026-01-01 00:00:00","IA","INSTAGRAM","{p}",{f},"{{}}",true'
+            for i, p, f in rows(version) if i % 2 == part]) + "\n")
+        keys.append(key)
+    return Manifest("leaderboard", SPEC.mart, fp, len(rows(version)), keys[0], columns=tuple(HEADER.split(",")),
+                    parts=tuple(keys))
+
+
 def put_export(store: LocalStore, fp: str, version: int, compression: str) -> Manifest:
+    if compression == "parts":
+        return put_parts(store, fp, version)
     lines = [HEADER] + [f'{i},"2026-01-01 00:00:00","IA","INSTAGRAM","{p}",{f},"{{}}",true'
                         for i, p, f in rows(version)]
     key = data_key("leaderboard", fp, compression)
@@ -105,6 +128,8 @@ def resume(pg, transfer: str, spec, store: LocalStore, manifest: Manifest, stage
             if not stage.exists("leaderboard", fp):
                 stage.stage(store, manifest)
             data = steps.ServerFile(stage.path("leaderboard", fp), manifest.columns, print)
+        if manifest.parts:
+            data = [lambda key=key: store.open(key) for key in manifest.parts]
         if not steps.has_marker(pg, "stir_shadow", "leaderboard", fp):
             steps.load_shadow(pg, spec, manifest, data)
         if not steps.has_marker(pg, "public", "leaderboard", fp):
@@ -139,7 +164,7 @@ def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(requ
     steps.swap(pg, SPEC, before)
     assert live(pg) == rows(0)
     spec = dataclasses.replace(SPEC, mode=mode)
-    after = put_export(store, f"{case}-after", 1, "gzip" if transfer == "ssh" else "none")
+    after = put_export(store, f"{case}-after", 1, {"ssh": "gzip", "parallel": "parts"}.get(transfer, "none"))
     (tmp_path / "manifest.json").write_text(after.to_json())
     killed = subprocess.run([sys.executable, "-c", CRASHING_PUBLISH, transfer, mode, point, str(store.root),
                              str(tmp_path / "manifest.json")], env=env, capture_output=True, text=True, timeout=120)
@@ -150,3 +175,29 @@ def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(requ
     if transfer == "ssh":
         leftovers = os.listdir(os.path.join(stage_dir, "leaderboard"))
         assert not [name for name in leftovers if name.startswith(f"{case}-after.csv")], leftovers
+
+
+def test_parallel_copy_streams_load_the_parts_and_a_refused_row_is_named(pg, own_leaderboard, tmp_path):
+    """Two COPY sessions load an export's two parts; a row one of them refuses fails the load
+    naming the row, leaves no shadow behind and the live table untouched."""
+    migrate(pg)
+    store = LocalStore(tmp_path / "store")
+    before = put_export(store, "par-before", 0, "none")
+    steps.load_shadow(pg, SPEC, before, tmp_path / "store" / before.data_key)
+    steps.swap(pg, SPEC, before)
+    manifest = put_parts(store, "par-after", 1)
+    parts = [lambda key=key: store.open(key) for key in manifest.parts]
+    seen: list[int] = []
+    steps.load_shadow(pg, SPEC, manifest, parts, progress=seen.append)
+    steps.swap(pg, SPEC, manifest)
+    assert live(pg) == rows(1) and seen and max(seen) == len(rows(1)) + 1   # COPY's lines, one header
+    bad = put_parts(store, "par-bad", 0)
+    path = store.path(bad.parts[1])
+    path.write_text(path.read_text().replace(',"p9",90,', ',"p9",ninety,'))
+    with pytest.raises(PublishError, match=r"(?s)the live table is untouched.*ninety.*refused: leaderboard row id=9"):
+        steps.load_shadow(pg, SPEC, bad, [lambda key=key: store.open(key) for key in bad.parts])
+    assert live(pg) == rows(1) and not steps.has_marker(pg, "stir_shadow", "leaderboard", "par-bad")
+    with pg.cursor() as cur:
+        cur.execute("SELECT to_regclass('stir_shadow.leaderboard')")
+        assert cur.fetchone()[0] is None
+    pg.rollback()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 
 
@@ -24,6 +25,9 @@ class Manifest:
     base: str | None = None
     changed: int | None = None
     gone_key: str | None = None
+    # A whole version written in parts for parallel COPY streams: their keys (data_key is the
+    # first); empty for an export in one file.
+    parts: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -32,6 +36,7 @@ class Manifest:
     def from_json(cls, text: str) -> "Manifest":
         values = json.loads(text)
         values["columns"] = tuple(values.get("columns", ()))
+        values["parts"] = tuple(values.get("parts", ()))
         return cls(**values)
 
 
@@ -52,6 +57,22 @@ SUFFIXES = {"none": ".csv", "gzip": ".csv.gz"}  # ClickHouse's file() and s3() c
 
 def data_key(table: str, fingerprint: str, compression: str = "gzip") -> str:
     return f"{export_prefix(table, fingerprint)}/data{SUFFIXES[compression]}"
+
+
+_PART = re.compile(r"/data_(\d+)\.csv(\.gz)?$")
+
+
+def part_pattern(table: str, fingerprint: str, compression: str) -> str:
+    """The key of an export in parts, with ClickHouse's {_partition_id} for the part number."""
+    return f"{export_prefix(table, fingerprint)}/data_{{_partition_id}}{SUFFIXES[compression]}"
+
+
+def is_part(key: str) -> bool:
+    return _PART.search(key) is not None
+
+
+def part_number(key: str) -> int:
+    return int(_PART.search(key).group(1))
 
 
 def gone_key(table: str, fingerprint: str) -> str:

@@ -13,6 +13,7 @@ import io
 import random
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,10 @@ import psycopg2.errors
 from loguru import logger
 
 from stir.errors import PublishError
+from stir.postgres import connect
 from stir.publish import delta
 from stir.publish.manifest import (Manifest, data_key, export_prefix, exports_root, fingerprint_of, gone_key,
-                                   manifest_key)
+                                   is_part, manifest_key, part_number, part_pattern)
 from stir.publish.specs import PublishSpec
 from stir.serving import api_objects, deferred_indexes
 from stir.serving.migrate import create_table, table_exists
@@ -118,15 +120,19 @@ def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: 
 
 
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
-           checksum: bool = False, only: frozenset[str] | None = None, base: str | None = None) -> Manifest:
+           checksum: bool = False, only: frozenset[str] | None = None, base: str | None = None,
+           parts: int = 1) -> Manifest:
     """Write the mart (its columns in `only`, if given) to the store (CSV, gzip'd or not), then
     its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
     meanwhile. A merge-mode table whose live version `base` has its row hashes kept exports
-    only the rows that differ from it, and the keys it lost (stir.publish.delta)."""
+    only the rows that differ from it, and the keys it lost (stir.publish.delta). With
+    `parts` > 1 a whole version is written as that many files, split by key, for as many
+    COPY streams (the manifest lists them)."""
     data = data_key(spec.table, expected, compression)
     select = export_columns(wh, spec, only)
     names = [name for name, _ in exported_columns(wh, spec, only)]
     changed = gone = None
+    written: list[str] = []   # the parts, for an export in parts
     if spec.mode == "merge":
         delta.write_hashes(wh, spec, expected, names)
     if spec.mode == "merge" and base and base != expected and delta.has_hashes(wh, spec, base):
@@ -137,9 +143,23 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
         _write(wh, store, spec, gone, lambda dest: delta.gone_sql(spec, expected, base, dest))
     else:
         base = None
-        logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
-        _write(wh, store, spec, data, lambda dest: render_sql("stir.publish.sql", "export.sql", destination=dest,
-                                                             columns=select, mart=ident(spec.mart)))
+        if parts > 1:
+            # An earlier try of this export may have left parts of another count: none is kept.
+            store.delete_prefix(export_prefix(spec.table, expected) + "/")
+            pattern = part_pattern(spec.table, expected, compression)
+            logger.info("{}: exporting {} to {} in {} parts", spec.table, spec.mart, store.describe(pattern), parts)
+            split = f"cityHash64({', '.join(ident(k) for k in spec.key)}) % {int(parts)}"
+            _write(wh, store, spec, pattern, lambda dest: render_sql(
+                "stir.publish.sql", "export_parts.sql", destination=dest, columns=select, mart=ident(spec.mart),
+                split=split))
+            written = sorted((key for key, _ in store.objects(export_prefix(spec.table, expected) + "/")
+                              if is_part(key)), key=part_number)
+        if written:
+            data = written[0]
+        else:   # one file (an empty mart writes no part at all)
+            logger.info("{}: exporting {} to {}", spec.table, spec.mart, store.describe(data))
+            _write(wh, store, spec, data, lambda dest: render_sql("stir.publish.sql", "export.sql", destination=dest,
+                                                                 columns=select, mart=ident(spec.mart)))
     if wh.exclusive:
         # Nothing else can write to this warehouse while this process holds it: the mart is
         # still the one fingerprinted, and its row count is table metadata.
@@ -153,7 +173,7 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
             )
     size, sha256 = store.checksum(data) if checksum else (None, None)
     manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=tuple(names), size=size, sha256=sha256,
-                        base=base, changed=changed, gone_key=gone)
+                        base=base, changed=changed, gone_key=gone, parts=tuple(written) if len(written) > 1 else ())
     store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
     return manifest
@@ -292,7 +312,7 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, l
     `gone` file (or none yet, for a whole version)."""
     table = ident(spec.table)
     try:
-        columns = [ident(c) for c in _csv_header(data)]
+        columns = [ident(c) for c in _csv_header(data[0] if isinstance(data, list) else data)]
     except ValueError as exc:
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
     failure = f"{spec.table}: loading the shadow table failed; the live table is untouched."
@@ -310,50 +330,114 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
     with transaction(conn, failure, passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
         cur.execute(render_sql("stir.serving.sql", "publish_lock_wait.sql", wait=f"{max(lock_wait_s, 0.001):g}s"),
                     {"table": spec.table})
-        cur.execute(read_sql("stir.serving.sql", "meta.sql"))
-        cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
-        create_table(cur, "stir_shadow", spec)
-        cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
-        known = {name for (name,) in cur.fetchall()}
-        unknown = [c for c in columns if c not in known]
-        if unknown:
-            raise PublishError(
-                f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not"
-            )
-        logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.rows, table)
-        deferred = deferred_indexes.defer(cur, table)
+        logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.changed or manifest.rows, table)
+        if isinstance(data, list):
+            # Parallel COPY streams need a shadow the other sessions see: it is created and
+            # committed first (unmarked, so a crash leaves nothing a re-run would use), while
+            # this transaction keeps the table's publish lock until the shadow is marked.
+            helper = connect()
+            try:
+                with transaction(helper, failure) as hcur:
+                    deferred = _create_shadow(hcur, spec, table, columns)
+            finally:
+                helper.close()
+            loaded = _copy_parallel(spec, data, table, columns, failure, progress)
+        else:
+            deferred = _create_shadow(cur, spec, table, columns)
+            loaded = _copy(cur, spec, data, table, columns, failure, progress)
+        _check_and_finish(cur, spec, manifest, table, loaded, min_row_fraction, deferred, gone)
+
+
+def _create_shadow(cur, spec: PublishSpec, table: str, columns: list[str]) -> list:
+    """stir_shadow.<table> from the DDL, its keys and indexes dropped until the rows are in
+    (returns them); fails if the export has a column the table lacks."""
+    cur.execute(read_sql("stir.serving.sql", "meta.sql"))
+    cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
+    create_table(cur, "stir_shadow", spec)
+    cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
+    known = {name for (name,) in cur.fetchall()}
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise PublishError(f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not")
+    return deferred_indexes.defer(cur, table)
+
+
+def _copy(cur, spec: PublishSpec, data: ExportData, table: str, columns: list[str], failure: str,
+          progress: Callable[[int], None] | None) -> int:
+    """COPY one export (file, stream or server-side file) into the shadow; returns its rows.
+    A row PostgreSQL refuses fails with its message and the row's key."""
+    try:
+        if isinstance(data, ServerFile):
+            cur.execute(render_sql("stir.serving.sql", "copy_shadow_file.sql", table=table,
+                                   columns=", ".join(columns)), {"path": data.path})
+        else:
+            with export_stream(data) as fh:
+                cur.copy_expert(
+                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)),
+                    ProgressReader(fh, progress) if progress else fh,
+                )
+    except psycopg2.Error as exc:
+        row = refused_row(data, spec.key, exc)
+        raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
+    return cur.rowcount
+
+
+def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, columns: list[str], failure: str,
+                   progress: Callable[[int], None] | None) -> int:
+    """COPY the parts of an export into the (committed) shadow at once, one session each;
+    returns the rows loaded. On a failure the shadow, unmarked, is dropped."""
+    lines = [0] * len(parts)
+
+    def part_progress(i: int):
+        def report(n: int) -> None:
+            lines[i] = n
+            progress(sum(lines) - len(parts) + 1)   # one header line per part; the caller counts one
+        return report
+
+    def load(i: int) -> int:
+        session = connect()
         try:
-            if isinstance(data, ServerFile):
-                cur.execute(render_sql("stir.serving.sql", "copy_shadow_file.sql", table=table,
-                                       columns=", ".join(columns)), {"path": data.path})
-            else:
-                with export_stream(data) as fh:
-                    cur.copy_expert(
-                        render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)),
-                        ProgressReader(fh, progress) if progress else fh,
-                    )
-        except psycopg2.Error as exc:
-            row = refused_row(data, spec.key, exc)
-            raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
-        loaded = cur.rowcount
-        exported = manifest.rows if manifest.base is None else manifest.changed
-        if loaded != exported:
-            raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {exported}")
-        if manifest.rows == 0 and not spec.allow_empty:
-            raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
-        if table_marker(cur, "public", table) is not None:
-            cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
-            live = cur.fetchone()[0]
-            if manifest.rows < min_row_fraction * live:
-                raise PublishError(f"{spec.table}: the new table has {manifest.rows:,} rows, fewer than "
-                                   f"{min_row_fraction:g} of the live table's {live:,} (min_row_fraction); "
-                                   "refusing to publish it")
-        if spec.mode == "merge":
-            _load_gone(cur, spec, table, gone)
-        deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
-        cur.execute(
-            render_sql("stir.serving.sql", "finish_shadow.sql", table=table, marker=MARKER_PREFIX + manifest.fingerprint)
-        )
+            with transaction(session, failure) as cur:
+                return _copy(cur, spec, parts[i], table, columns, failure, part_progress(i) if progress else None)
+        finally:
+            session.close()
+
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        futures = [pool.submit(load, i) for i in range(len(parts))]
+        try:
+            return sum(f.result() for f in futures)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            session = connect()
+            try:
+                with transaction(session, failure) as cur:
+                    cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
+            finally:
+                session.close()
+            raise
+
+
+def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, loaded: int, min_row_fraction: float,
+                      deferred: list, gone: ExportData | None) -> None:
+    """The loaded shadow's checks, then its keys and indexes, statistics and marker."""
+    exported = manifest.rows if manifest.base is None else manifest.changed
+    if loaded != exported:
+        raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {exported}")
+    if manifest.rows == 0 and not spec.allow_empty:
+        raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
+    if table_marker(cur, "public", table) is not None:
+        cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
+        live = cur.fetchone()[0]
+        if manifest.rows < min_row_fraction * live:
+            raise PublishError(f"{spec.table}: the new table has {manifest.rows:,} rows, fewer than "
+                               f"{min_row_fraction:g} of the live table's {live:,} (min_row_fraction); "
+                               "refusing to publish it")
+    if spec.mode == "merge":
+        _load_gone(cur, spec, table, gone)
+    deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
+    cur.execute(render_sql("stir.serving.sql", "finish_shadow.sql", table=table,
+                           marker=MARKER_PREFIX + manifest.fingerprint))
 
 
 def _load_gone(cur, spec: PublishSpec, table: str, gone: ExportData | None) -> None:

@@ -100,7 +100,8 @@ class ExportMart(_PublishStep):
             if spec.mode == "merge":  # a delta of the live version, when its row hashes are kept
                 base = steps.marked_fingerprint(conn, "public", self.table)
         manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
-                                checksum=settings.transfer == "ssh", only=only, base=base)
+                                checksum=settings.transfer == "ssh", only=only, base=base,
+                                parts=settings.copy_streams if settings.transfer == "stream" else 1)
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 
@@ -168,6 +169,8 @@ class LoadShadow(_PublishStep):
                                        lambda n: stage.read_line(self.table, self.fingerprint, n))
         elif transfer == "local":
             yield Path(self.input().path)
+        elif manifest.parts:   # one COPY stream per part
+            yield [lambda key=key: get_store().open(key) for key in manifest.parts]
         else:
             yield lambda: get_store().open(manifest.data_key)
 
