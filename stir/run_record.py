@@ -30,3 +30,10 @@ def read_models(tier: str, end: str) -> dict | None:
     if row is None or row[0] is None:
         return None
     return {"ran": row[0] != "nothing due", "restated": row[0] == "restated", "failures": row[1] or {}}
+
+
+def not_computed(tier: str, end: str, models) -> dict[str, str]:
+    """Those of `models` that failed or were skipped in the run of `tier` for `end`, with their
+    error: a task reading them would act on their previous content."""
+    failures = (read_models(tier, end) or {}).get("failures", {})
+    return {model: failures[model] for model in models if model in failures}

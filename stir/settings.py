@@ -57,8 +57,9 @@ class Settings:
     # transfer = ssh) and none otherwise (gzip costs more CPU than it saves on a local disk).
     export_compression: str = "auto"
     # transfer = stream: a whole export is written in this many parts and loaded by as many
-    # COPY sessions at once (COPY is bound by one backend's CPU; 1 = one file, one session).
-    copy_streams: int = 2
+    # COPY sessions at once (COPY is bound by one backend's CPU). 1 (one file, one session)
+    # by default: on a 2-core machine shared with the warehouse two streams did not pay.
+    copy_streams: int = 1
     ssh_host: str = ""               # transfer = ssh: the PostgreSQL host
     ssh_port: int = 22
     ssh_user: str = ""               # default: the local user name
@@ -76,7 +77,7 @@ class Settings:
     lock_timeout: int = 600
     workers: int = 1
     keep_exports: int = 5
-    swap_lock_timeout_ms: int = 50  # the longest a swap (and readers queued behind it) waits per try
+    swap_lock_timeout_ms: int = 30  # the longest a swap (and readers queued behind it) waits per try
     swap_max_wait: int = 60         # seconds a swap keeps retrying while readers hold the live table
     min_row_fraction: float = 0.5   # a publish with fewer rows than this fraction of the live table's fails
     tier_running_exit_code: int = 0  # exit status of a start that finds its tier already running

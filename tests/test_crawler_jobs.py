@@ -301,3 +301,25 @@ def test_jobs_from_the_cli(jobs):
     assert api.sent(before) == sent and "skipped_recent: 6" in again
     queued = stir.run("job", "assets", "--end", "2026-11-10 16:00:00").stdout
     assert "queued: 0" in queued    # every picture has an open request since the last run
+
+
+def test_a_job_refuses_a_model_its_run_failed_to_compute(pg):
+    """A job whose input model failed (or was skipped) in its tier's run does not act on that
+    model's previous content; it fails naming the model."""
+    from stir.errors import StirError
+    from stir.jobs.tasks import KeywordReport, QueueAssetUploads
+    from stir.run_record import record_models
+    from stir.serving.migrate import migrate
+    from stir.sqlfiles import read_sql
+
+    migrate(pg)
+    with pg.cursor() as cur:
+        cur.execute(read_sql("stir.serving.sql", "tier_run_start.sql"),
+                    {"tier": "2h", "end": "2026-10-01 02:00:00", "pid": 1, "host": "test"})
+    pg.commit()
+    record_models("2h", "2026-10-01 02:00:00", ran=True, restated=False,
+                  failures={"stir_staging.stg_youtube_post": "'not_null' audit error"})
+    with pytest.raises(StirError, match=r"stir.QueueAssetUploads: not run: stir_staging.stg_youtube_post did not "
+                                        r"compute in this run \('not_null' audit error\)"):
+        QueueAssetUploads(tier="2h", end="2026-10-01 02:00:00").check_inputs()
+    KeywordReport(tier="2h", end="2026-10-01 02:00:00", path="x").check_inputs()   # reads another model

@@ -23,14 +23,15 @@ BIN = Path(sys.executable).parent  # luigid and sqlmesh come with the test envir
 
 def test_daily_tier_through_s3(moto_s3, tmp_path):
     stir = Stir(tmp_path / "home")
-    stir.env.update(STIR_STORE="s3", STIR_S3_BUCKET="stir-exports", STIR_S3_PREFIX="ci", STIR_S3_ENDPOINT_URL=moto_s3)
+    stir.env.update(STIR_STORE="s3", STIR_S3_BUCKET="stir-exports", STIR_S3_PREFIX="ci", STIR_S3_ENDPOINT_URL=moto_s3,
+                    STIR_COPY_STREAMS="2")
     stir.run("seed", "--profiles", "40", "--months", "2", "--end", "2026-09-01")
     proc = stir.run_tier("daily", "--end", "2026-09-02")
     assert "s3://stir-exports/ci/exports/leaderboard/" in proc.stderr
     assert "stir-test-secret" not in proc.stderr + proc.stdout
     keys = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3)
             .list_objects_v2(Bucket="stir-exports")["Contents"]]
-    # gzip'd (bytes cross a network), in two parts for two COPY streams (copy_streams = 2)
+    # gzip'd (bytes cross a network), in two parts for two COPY sessions (copy_streams = 2)
     assert {k.rsplit("/", 1)[1] for k in keys if "/leaderboard/" in k} == {"data_0.csv.gz", "data_1.csv.gz",
                                                                           "manifest.json"}
     # transfer = stream (the default): COPY read the S3 object itself; nothing was staged here.

@@ -8,6 +8,7 @@ from pathlib import Path
 import luigi
 from loguru import logger
 
+from stir.errors import StirError
 from stir.jobs import asset_upload, keyword_report, records, rescrape
 from stir.jobs.crawler_api import CrawlerApi
 from stir.models import computed_until
@@ -15,6 +16,7 @@ from stir.postgres import connected
 from stir.postgres.connection import crawler_connected
 from stir.publish.targets import StoreTarget
 from stir.publish.tasks import RunModels
+from stir.run_record import not_computed
 from stir.settings import load_settings, project_dir
 from stir.store import get_store
 from stir.warehouse import get_warehouse
@@ -25,9 +27,18 @@ class _Job(luigi.Task):
     tier = luigi.Parameter()
     end = luigi.Parameter()
     restate = luigi.BoolParameter(default=False)
+    reads: tuple[str, ...] = ()   # the models the job reads
 
     def requires(self):
         return RunModels(tier=self.tier, end=self.end, restate=self.restate)
+
+    def check_inputs(self) -> None:
+        """Refuse to act on a model this run failed to compute (its content would be stale)."""
+        failed = not_computed(self.tier, self.end, self.reads)
+        if failed:
+            model, error = next(iter(failed.items()))
+            raise StirError(f"{self.task_family}: not run: {model} did not compute in this run ({error}); "
+                            "it runs again with the next run of the tier")
 
 
 class RescrapeCollectionPosts(_Job):
@@ -35,10 +46,14 @@ class RescrapeCollectionPosts(_Job):
     Outputs: the job's finished run record for T in stir_meta.job_runs (counts accepted,
     rejected, failed). Without crawler_api_url it records that it was skipped."""
 
+    reads = ("stir_staging.stg_post_collection", "stir_staging.stg_post_collection_item",
+             "stir_staging.stg_instagram_post", "stir_staging.stg_youtube_post")
+
     def output(self):
         return records.JobRunTarget(rescrape.JOB, self.end)
 
     def run(self):
+        self.check_inputs()
         settings = load_settings()
         with connected() as conn:
             if not settings.crawler_api_url:
@@ -56,10 +71,14 @@ class QueueAssetUploads(_Job):
     """Queues PENDING asset-upload requests in the crawler's task queue (asset_upload.py).
     Outputs: the job's finished run record for T in stir_meta.job_runs (counts queued)."""
 
+    reads = ("stir_staging.stg_instagram_account", "stir_staging.stg_youtube_account",
+             "stir_staging.stg_instagram_post", "stir_staging.stg_youtube_post")
+
     def output(self):
         return records.JobRunTarget(asset_upload.JOB, self.end)
 
     def run(self):
+        self.check_inputs()
         settings = load_settings()
         with connected() as conn, crawler_connected() as queue:
             counts = asset_upload.run(get_warehouse(), conn, queue, self.end, settings.asset_max_age_days * 86400,
@@ -70,6 +89,8 @@ class QueueAssetUploads(_Job):
 class KeywordReport(_Job):
     """Writes the keyword report of one configured keyword list (keyword_report.py).
     Outputs: the report's manifest in the staging store (its Parquet beside it)."""
+
+    reads = (keyword_report.MART,)
 
     path = luigi.Parameter()
 
@@ -84,6 +105,7 @@ class KeywordReport(_Job):
         return StoreTarget(keyword_report.report_key(name, words, days, self.end) + "/manifest.json")
 
     def run(self):
+        self.check_inputs()
         name, words, days = self._inputs()
         report = keyword_report.write(get_warehouse(), get_store(), name, words, days, self.end,
                                       computed_until(keyword_report.MART))

@@ -459,7 +459,7 @@ class SwapPolicy:
     behind it wait no longer), then backs off (doubling from 50 ms to 2 s, with jitter) and
     tries again, until `max_wait_s` has passed."""
 
-    lock_timeout_ms: int = 50
+    lock_timeout_ms: int = 30
     max_wait_s: float = 60.0
 
 

@@ -22,7 +22,7 @@ from stir.publish.manifest import SUFFIXES, export_prefix, manifest_key
 from stir.publish.remote_stage import RemoteStage
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
-from stir.run_record import read_models, record_models
+from stir.run_record import not_computed, record_models
 from stir.serving.migrate import migrate
 from stir.settings import load_settings
 from stir.store import get_store
@@ -259,10 +259,10 @@ class Publish(_RunsOnce):
         # mart is fingerprinted once per publish, not on each call.
         if self._fingerprint is None:
             spec = SPECS[self.table]
-            failures = (read_models(self.tier, self.end) or {}).get("failures", {})
-            if spec.mart in failures:
+            failed = not_computed(self.tier, self.end, [spec.mart])
+            if failed:
                 raise PublishError(f"{self.table}: not published: its mart {spec.mart} did not compute in this run "
-                                   f"({failures[spec.mart]}); the live table is untouched")
+                                   f"({failed[spec.mart]}); the live table is untouched")
             with connected() as conn:
                 migrate(conn)
                 schema.check(get_warehouse(), conn, spec)  # drift fails before any export
