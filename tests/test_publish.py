@@ -61,6 +61,11 @@ def test_good_export_is_live_with_nulls_json_and_booleans(pg, live):
     with pg.cursor() as cur:
         cur.execute("SELECT current_month_ranks, enabled FROM leaderboard ORDER BY id")
         assert cur.fetchall() == [({"followers_rank": 1}, True), ({}, False)]
+        # Loaded with COPY FREEZE: every page is all-visible (and frozen) before it goes live,
+        # so no reader sets hint bits and no anti-wraparound vacuum comes for it later.
+        cur.execute("SELECT relpages, relallvisible FROM pg_class WHERE oid = 'public.leaderboard'::regclass")
+        pages, visible = cur.fetchone()
+        assert pages > 0 and visible == pages
     pg.rollback()
     assert steps.has_marker(pg, "public", "leaderboard", "good")
 

@@ -363,19 +363,18 @@ def _create_shadow(cur, spec: PublishSpec, table: str, columns: list[str]) -> li
 
 
 def _copy(cur, spec: PublishSpec, data: ExportData, table: str, columns: list[str], failure: str,
-          progress: Callable[[int], None] | None) -> int:
-    """COPY one export (file, stream or server-side file) into the shadow; returns its rows.
-    A row PostgreSQL refuses fails with its message and the row's key."""
+          progress: Callable[[int], None] | None, freeze: bool = True) -> int:
+    """COPY one export (file, stream or server-side file) into the shadow (`freeze`: created
+    in this transaction, so rows are written frozen); returns its rows. A row PostgreSQL
+    refuses fails with its message and the row's key."""
+    options = {"table": table, "columns": ", ".join(columns), "freeze": ", FREEZE true" if freeze else ""}
     try:
         if isinstance(data, ServerFile):
-            cur.execute(render_sql("stir.serving.sql", "copy_shadow_file.sql", table=table,
-                                   columns=", ".join(columns)), {"path": data.path})
+            cur.execute(render_sql("stir.serving.sql", "copy_shadow_file.sql", **options), {"path": data.path})
         else:
             with export_stream(data) as fh:
-                cur.copy_expert(
-                    render_sql("stir.serving.sql", "copy_shadow.sql", table=table, columns=", ".join(columns)),
-                    ProgressReader(fh, progress) if progress else fh,
-                )
+                cur.copy_expert(render_sql("stir.serving.sql", "copy_shadow.sql", **options),
+                                ProgressReader(fh, progress) if progress else fh)
     except psycopg2.Error as exc:
         row = refused_row(data, spec.key, exc)
         raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
@@ -398,7 +397,8 @@ def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, colum
         session = connect()
         try:
             with transaction(session, failure) as cur:
-                return _copy(cur, spec, parts[i], table, columns, failure, part_progress(i) if progress else None)
+                return _copy(cur, spec, parts[i], table, columns, failure, part_progress(i) if progress else None,
+                             freeze=False)
         finally:
             session.close()
 
