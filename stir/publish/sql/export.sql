@@ -1,6 +1,7 @@
--- Writes a whole mart to the staging store (file() locally, s3() in production), as gzip'd
--- CSV with a header row; NULL is \N, booleans are true/false, timestamps UTC. $columns is
--- the mart's columns, text ones made PostgreSQL-safe (text_column.sql).
+-- Writes a whole mart to the staging store (file() locally, s3() in production) as CSV with
+-- a header row, gzip'd when the key ends in .gz; NULL is \N, booleans are true/false,
+-- timestamps UTC. $columns is the mart's columns, text ones made PostgreSQL-safe
+-- (text_column.sql).
 INSERT INTO FUNCTION $destination
 SELECT $columns FROM $mart
 SETTINGS engine_file_truncate_on_insert = 1, s3_truncate_on_insert = 1
