@@ -54,6 +54,15 @@ def pg():
     conn.close()
 
 
+def pg_rows(pg, query: str) -> list[tuple]:
+    """The rows of one query on a psycopg2 connection, leaving no transaction open."""
+    with pg.cursor() as cur:
+        cur.execute(query)
+        found = cur.fetchall()
+    pg.rollback()
+    return found
+
+
 def write_jsonl(directory: Path, table: str, rows: list[dict]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{table}.jsonl"

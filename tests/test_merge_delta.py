@@ -6,9 +6,11 @@ full rebuild of the mart, untouched rows keep their tuples, the reverse delta ro
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 import pytest
 
+from conftest import pg_rows
 from stir.publish import delta, steps
 from stir.publish.specs import SPECS
 from stir.serving.migrate import migrate
@@ -27,16 +29,12 @@ def set_mart(wh, rows: list[tuple[int, int | None]]) -> None:
     """)
     wh.insert("stir_test.merge_mart", ["id", "month", "profile_platform", "platform", "platform_id", "followers",
                                        "current_month_ranks", "enabled"],
-              [(i, __import__("datetime").datetime(2026, 9, 1), "IA", "INSTAGRAM", f"p{i}", f, "{}", i % 2 == 0)
+              [(i, datetime.datetime(2026, 9, 1), "IA", "INSTAGRAM", f"p{i}", f, "{}", i % 2 == 0)
                for i, f in rows])
 
 
 def live(pg) -> list[tuple]:
-    with pg.cursor() as cur:
-        cur.execute("SELECT id, followers FROM public.leaderboard ORDER BY id")
-        found = cur.fetchall()
-    pg.rollback()
-    return found
+    return pg_rows(pg, "SELECT id, followers FROM public.leaderboard ORDER BY id")
 
 
 def xmins(pg) -> dict[int, str]:

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from conftest import pg_rows
 from stir.errors import PublishError
 from stir.publish import remote_stage, steps
 from stir.publish.manifest import Manifest, data_key
@@ -111,11 +112,7 @@ def put_export(store: LocalStore, fp: str, version: int, compression: str) -> Ma
 
 
 def live(pg) -> list[tuple]:
-    with pg.cursor() as cur:
-        cur.execute("SELECT id, platform_id, followers FROM public.leaderboard ORDER BY id")
-        found = cur.fetchall()
-    pg.rollback()
-    return found
+    return pg_rows(pg, "SELECT id, platform_id, followers FROM public.leaderboard ORDER BY id")
 
 
 def resume(pg, transfer: str, spec, store: LocalStore, manifest: Manifest, stage_dir: str) -> None:
