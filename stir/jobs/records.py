@@ -11,10 +11,18 @@ from stir.postgres import connected
 from stir.sqlfiles import read_sql
 
 
+_ENSURED: set[str] = set()  # the databases (DSNs) whose job tables this process made sure of
+
+
 def ensure_tables(conn) -> None:
+    """Create the job tables if they are missing, once per database and process (a Luigi
+    target check calls this before every look)."""
+    if conn.dsn in _ENSURED:
+        return
     with conn.cursor() as cur:
         cur.execute(read_sql("stir.jobs.sql", "jobs_meta.sql"))
     conn.commit()
+    _ENSURED.add(conn.dsn)
 
 
 def start(conn, job: str, end: str) -> None:
