@@ -247,22 +247,14 @@ def job(job, end):
     re-scrape requests for recent collection posts to the crawler's API (never a shortcode
     twice within 12 hours); `assets` queues asset-upload requests in the crawler's task queue."""
     from stir.jobs import asset_upload, rescrape
-    from stir.jobs.crawler_api import CrawlerApi
     from stir.postgres import connected
-    from stir.postgres.connection import crawler_connected
     from stir.settings import load_settings
     from stir.timing import resolve_end
     from stir.warehouse import get_warehouse
 
     settings, end = load_settings(), resolve_end(end)
     with connected() as conn:
-        if job == "rescrape":
-            counts = rescrape.run(get_warehouse(), conn, CrawlerApi.from_settings(settings), end,
-                                  settings.rescrape_max_requests, settings.rescrape_priority)
-        else:
-            with crawler_connected() as queue:
-                counts = asset_upload.run(get_warehouse(), conn, queue, end, settings.asset_max_age_days * 86400,
-                                          settings.asset_max_requests)
+        counts = (rescrape if job == "rescrape" else asset_upload).run_configured(get_warehouse(), conn, end, settings)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 

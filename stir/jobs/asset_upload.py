@@ -11,6 +11,7 @@ import io
 from loguru import logger
 
 from stir.jobs import records
+from stir.postgres.connection import crawler_connected
 from stir.sqlfiles import read_sql, render_sql, t_literal
 
 JOB = "asset_upload_requests"
@@ -41,6 +42,13 @@ def enqueue(queue, rows: list[tuple], end: str, max_age_s: int) -> int:
         inserted = cur.rowcount
     queue.commit()
     return inserted
+
+
+def run_configured(wh, conn, end: str, settings) -> dict:
+    """run() on the crawler's queue database with the settings' age and limit (the tier's task
+    and `stir job assets`)."""
+    with crawler_connected(settings) as queue:
+        return run(wh, conn, queue, end, settings.asset_max_age_days * 86400, settings.asset_max_requests)
 
 
 def run(wh, conn, queue, end: str, max_age_s: int, limit: int) -> dict:

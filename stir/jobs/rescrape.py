@@ -23,6 +23,13 @@ def candidates(wh, end: str) -> list[tuple[str, str]]:
     return [(platform, code) for platform, code, _ in rows]
 
 
+def run_configured(wh, conn, end: str, settings) -> dict:
+    """run() with the crawler API, limit and priority of the settings (the tier's task and
+    `stir job rescrape`)."""
+    return run(wh, conn, CrawlerApi.from_settings(settings), end, settings.rescrape_max_requests,
+               settings.rescrape_priority)
+
+
 def run(wh, conn, api: CrawlerApi, end: str, limit: int, priority: int) -> dict:
     """Send the run's requests; returns the counts recorded in stir_meta.job_runs."""
     records.start(conn, JOB, end)

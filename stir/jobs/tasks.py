@@ -10,10 +10,8 @@ from loguru import logger
 
 from stir.errors import StirError
 from stir.jobs import asset_upload, keyword_report, records, rescrape
-from stir.jobs.crawler_api import CrawlerApi
 from stir.models import computed_until
 from stir.postgres import connected
-from stir.postgres.connection import crawler_connected
 from stir.publish.targets import StoreTarget
 from stir.publish.tasks import RunModels
 from stir.run_record import not_computed
@@ -61,8 +59,7 @@ class RescrapeCollectionPosts(_Job):
                 records.start(conn, rescrape.JOB, self.end)
                 records.finish(conn, rescrape.JOB, self.end, {"skipped": "crawler_api_url is not set"})
                 return
-            counts = rescrape.run(get_warehouse(), conn, CrawlerApi.from_settings(settings), self.end,
-                                  settings.rescrape_max_requests, settings.rescrape_priority)
+            counts = rescrape.run_configured(get_warehouse(), conn, self.end, settings)
         self.set_status_message(f"{counts['accepted']} accepted, {counts['rejected']} rejected, "
                                 f"{counts['failed']} failed")
 
@@ -79,10 +76,8 @@ class QueueAssetUploads(_Job):
 
     def run(self):
         self.check_inputs()
-        settings = load_settings()
-        with connected() as conn, crawler_connected() as queue:
-            counts = asset_upload.run(get_warehouse(), conn, queue, self.end, settings.asset_max_age_days * 86400,
-                                      settings.asset_max_requests)
+        with connected() as conn:
+            counts = asset_upload.run_configured(get_warehouse(), conn, self.end, load_settings())
         self.set_status_message(f"{counts['queued']} requests queued")
 
 
