@@ -105,8 +105,8 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
         connection = ssh.__enter__()
         stage = remote_stage.RemoteStage(connection, ssh_settings["STIR_SSH_STAGE_DIR"])
         with timed(figures, "ssh stage"):
-            path = stage.stage(store, manifest)
-        data = steps.ServerFile(path, manifest.columns, print)
+            stage.stage(store, manifest)
+        data = stage.server_file(manifest)
     elif manifest.parts:   # one COPY stream per part
         data = [lambda key=key: store.open(key) for key in manifest.parts]
     else:

@@ -52,7 +52,8 @@ if transfer == "parallel":
 elif transfer == "ssh":
     with remote_stage.connection() as ssh:
         stage = RemoteStage(ssh, os.environ["STIR_SSH_STAGE_DIR"])
-        data = steps.ServerFile(stage.stage(store, manifest), manifest.columns, print)
+        stage.stage(store, manifest)
+        data = stage.server_file(manifest)
         steps.load_shadow(conn, spec, manifest, data)
 else:
     steps.load_shadow(conn, spec, manifest, lambda: store.open(manifest.data_key), progress=progress)
@@ -124,7 +125,7 @@ def resume(pg, transfer: str, spec, store: LocalStore, manifest: Manifest, stage
             stage = RemoteStage(ssh, stage_dir)
             if not stage.exists("leaderboard", fp):
                 stage.stage(store, manifest)
-            data = steps.ServerFile(stage.path("leaderboard", fp), manifest.columns, print)
+            data = stage.server_file(manifest)
         if manifest.parts:
             data = [lambda key=key: store.open(key) for key in manifest.parts]
         if not steps.has_marker(pg, "stir_shadow", "leaderboard", fp):

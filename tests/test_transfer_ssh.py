@@ -57,7 +57,8 @@ def test_stage_check_copy_from_the_server_file_and_swap(ssh_env, pg, tmp_path):
         path = stage.stage(store, manifest)   # a local store's object goes over SFTP
         assert staged_files(ssh_env) == ["sshok.csv"] and stage.exists("leaderboard", "sshok")
         assert Path(path).read_text().splitlines()[0] == HEADER   # unpacked on the host
-        data = steps.ServerFile(path, manifest.columns, lambda n: stage.read_line("leaderboard", "sshok", n))
+        data = stage.server_file(manifest)
+        assert data.path == path
         steps.load_shadow(pg, SPEC, manifest, data)
         steps.swap(pg, SPEC, manifest)
         stage.remove("leaderboard", "sshok")
@@ -88,8 +89,8 @@ def test_a_refused_row_of_a_server_file_is_named(ssh_env, pg, tmp_path):
                                             '7,"2026-01-01 00:00:00","IA","INSTAGRAM","p7",lots,"{}",true'])
     with remote_stage.connection() as conn:
         stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
-        path = stage.stage(store, manifest)
-        data = steps.ServerFile(path, manifest.columns, lambda n: stage.read_line("leaderboard", "sshrow", n))
+        stage.stage(store, manifest)
+        data = stage.server_file(manifest)
         with pytest.raises(PublishError, match=r"(?s)the live table is untouched.*lots.*refused: leaderboard row id=7"):
             steps.load_shadow(pg, SPEC, manifest, data)
         stage.remove("leaderboard", "sshrow")

@@ -24,6 +24,7 @@ from loguru import logger
 
 from stir.errors import ConfigError, PublishError
 from stir.publish.manifest import Manifest
+from stir.publish.steps import ServerFile
 from stir.settings import Settings, load_settings
 from stir.store.base import Store
 
@@ -125,6 +126,11 @@ class RemoteStage:
                        f"{table}: checking the download")
         size, line = out.strip().splitlines()
         return int(size), line.split()[0]
+
+    def server_file(self, manifest: Manifest) -> ServerFile:
+        """The manifest's staged export, for LoadShadow's COPY FROM the server-side file."""
+        table, fp = manifest.table, manifest.fingerprint
+        return ServerFile(self.path(table, fp), manifest.columns, lambda n: self.read_line(table, fp, n))
 
     def read_line(self, table: str, fingerprint: str, number: int) -> str:
         """Line `number` (1-based) of a staged export, to name a row COPY refused."""

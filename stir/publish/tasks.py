@@ -164,9 +164,7 @@ class LoadShadow(_PublishStep):
         transfer = load_settings().transfer
         if transfer == "ssh":
             with remote_stage.connection() as conn:
-                stage = RemoteStage(conn, load_settings().ssh_stage_dir)
-                yield steps.ServerFile(self.input().path, manifest.columns,
-                                       lambda n: stage.read_line(self.table, self.fingerprint, n))
+                yield RemoteStage(conn, load_settings().ssh_stage_dir).server_file(manifest)
         elif transfer == "local":
             yield Path(self.input().path)
         elif manifest.parts:   # one COPY stream per part
