@@ -87,10 +87,10 @@ def exported_columns(wh: Warehouse, spec: PublishSpec, only: frozenset[str] | No
     return [(name, kind) for name, kind in wh.columns(spec.mart) if only is None or name in only]
 
 
-def export_columns(wh: Warehouse, spec: PublishSpec, only: frozenset[str] | None = None) -> str:
-    """The export's select list: the exported mart columns, text ones through text_column.sql
-    (one rule for every serving table). Logs, per text column, how many values that rule changes."""
-    columns = exported_columns(wh, spec, only)
+def export_columns(wh: Warehouse, spec: PublishSpec, columns: list[tuple[str, str]]) -> str:
+    """The export's select list of `columns` (exported_columns), text ones through
+    text_column.sql (one rule for every serving table). Logs, per text column, how many values
+    that rule changes."""
     text = [ident(name) for name, kind in columns if _is_text(kind)]
     if text:
         counts = ", ".join(render_fragment("stir.publish.sql", "text_change_count.sql", column=c) for c in text)
@@ -129,8 +129,9 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
     `parts` > 1 a whole version is written as that many files, split by key, for as many
     COPY streams (the manifest lists them)."""
     data = data_key(spec.table, expected, compression)
-    select = export_columns(wh, spec, only)
-    names = [name for name, _ in exported_columns(wh, spec, only)]
+    columns = exported_columns(wh, spec, only)
+    select = export_columns(wh, spec, columns)
+    names = [name for name, _ in columns]
     changed = gone = None
     written: list[str] = []   # the parts, for an export in parts
     if spec.mode == "merge":
@@ -148,10 +149,9 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
             store.delete_prefix(export_prefix(spec.table, expected) + "/")
             pattern = part_pattern(spec.table, expected, compression)
             logger.info("{}: exporting {} to {} in {} parts", spec.table, spec.mart, store.describe(pattern), parts)
-            split = f"cityHash64({', '.join(ident(k) for k in spec.key)}) % {int(parts)}"
             _write(wh, store, spec, pattern, lambda dest: render_sql(
                 "stir.publish.sql", "export_parts.sql", destination=dest, columns=select, mart=ident(spec.mart),
-                split=split))
+                key=", ".join(ident(k) for k in spec.key), parts=str(int(parts))))
             written = sorted((key for key, _ in store.objects(export_prefix(spec.table, expected) + "/")
                               if is_part(key)), key=part_number)
         if written:
@@ -190,10 +190,7 @@ def table_marker(cur, schema: str, table: str) -> str | None:
 
 
 def has_marker(conn, schema: str, table: str, fp: str) -> bool:
-    with conn.cursor() as cur:
-        found = table_marker(cur, schema, table) == MARKER_PREFIX + fp
-    conn.rollback()
-    return found
+    return marked_fingerprint(conn, schema, table) == fp
 
 
 @dataclass(frozen=True)
