@@ -128,8 +128,7 @@ def legacy_publish(conn, store: LocalStore) -> dict:
     wh = get_warehouse()
     key = "legacy/data.jsonl"
     with timed(figures, "export JSONEachRow"):
-        wh.command(f"INSERT INTO FUNCTION {store.clickhouse_destination(key, 'JSONEachRow')} SELECT * FROM {MART} "
-                   "SETTINGS engine_file_truncate_on_insert = 1")
+        wh.command(sql("legacy_export.sql", destination=store.clickhouse_destination(key, "JSONEachRow"), mart=MART))
     with timed(figures, "jsonb COPY, cast-insert, SET LOGGED, indexes"):
         with conn.cursor() as cur:
             cur.execute(sql("legacy_load.sql", table=SPEC.table))
@@ -149,8 +148,8 @@ def raw_floor(conn, store: LocalStore) -> dict:
     wh = get_warehouse()
     key = "floor/data.csv"
     with timed(figures, "export CSV"):
-        wh.command(f"INSERT INTO FUNCTION {store.clickhouse_destination(key, 'CSVWithNames')} "
-                   f"SELECT {steps.export_columns(wh, SPEC)} FROM {MART} SETTINGS engine_file_truncate_on_insert = 1")
+        wh.command(sql("raw_export.sql", destination=store.clickhouse_destination(key, "CSVWithNames"), mart=MART,
+                       columns=steps.export_columns(wh, SPEC, steps.exported_columns(wh, SPEC))))
     with timed(figures, "COPY into an unlogged table, no indexes"):
         with conn.cursor() as cur:
             cur.execute(sql("raw_floor.sql", table=SPEC.table))
@@ -171,7 +170,7 @@ def reader_wait(conn, store: LocalStore, hold_s: float = 5.0) -> tuple[float, fl
     def long_reader():
         c = connect()
         with c.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM public.{SPEC.table}")
+            cur.execute(sql("reader_hold.sql", table=SPEC.table))
             holding.set()
             time.sleep(hold_s)
         c.rollback()
@@ -183,7 +182,7 @@ def reader_wait(conn, store: LocalStore, hold_s: float = 5.0) -> tuple[float, fl
         with c.cursor() as cur:
             while not stop.is_set():
                 started = time.perf_counter()
-                cur.execute(f"SELECT id, followers FROM public.{SPEC.table} WHERE id = %s", (random.randint(1, 1000),))
+                cur.execute(sql("reader_query.sql", table=SPEC.table), {"id": random.randint(1, 1000)})
                 cur.fetchall()
                 latencies.append(time.perf_counter() - started)
                 time.sleep(0.005)
