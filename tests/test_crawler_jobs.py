@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import REPO, Stir, write_jsonl
+from conftest import REPO, Stir, pg_rows, write_jsonl
 from raw_rows import collection, collection_item, event, ig_account, ig_post, yt_account, yt_video
 
 T = "2026-10-10 12:00:00"
@@ -183,11 +183,7 @@ def test_rescrape_cap_and_crash_halfway(jobs):
 # -- asset uploads ---------------------------------------------------------------------------
 
 def queue_rows(conn):
-    with conn.cursor() as cur:
-        cur.execute("SELECT id, params, status, priority FROM scrape_request_log WHERE flow = 'asset_upload_flow'")
-        found = cur.fetchall()
-    conn.rollback()
-    return found
+    return pg_rows(conn, "SELECT id, params, status, priority FROM scrape_request_log WHERE flow = 'asset_upload_flow'")
 
 
 class Worker(threading.Thread):

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import Stir, write_jsonl
+from conftest import Stir, pg_rows, write_jsonl
 from raw_rows import event, ig_account, ig_audience, ig_post, yt_account, yt_video
 
 T = "2026-10-02 12:00:00"
@@ -94,11 +94,7 @@ def rows(conn, table, key):
 
 
 def publishes(conn):
-    with conn.cursor() as cur:
-        cur.execute("SELECT serving_table, fingerprint FROM stir_meta.publish_log ORDER BY published_at")
-        found = cur.fetchall()
-    conn.rollback()
-    return found
+    return pg_rows(conn, "SELECT serving_table, fingerprint FROM stir_meta.publish_log ORDER BY published_at")
 
 
 @pytest.fixture(scope="module")

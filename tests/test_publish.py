@@ -6,6 +6,7 @@ import gzip
 
 import pytest
 
+from conftest import pg_rows
 from stir.errors import PublishError
 from stir.publish import steps
 from stir.publish.manifest import Manifest
@@ -27,11 +28,7 @@ def manifest(fp, rows):
 
 
 def live_rows(pg):
-    with pg.cursor() as cur:
-        cur.execute("SELECT id, followers FROM public.leaderboard ORDER BY id")
-        rows = cur.fetchall()
-    pg.rollback()
-    return rows
+    return pg_rows(pg, "SELECT id, followers FROM public.leaderboard ORDER BY id")
 
 
 def shadow_exists(pg):
