@@ -49,7 +49,7 @@ def export(wh, pg, store):
     """ExportMart's step: a delta of the live version when its row hashes are kept."""
     fp, _ = steps.fingerprint(wh, SPEC)
     return steps.export(wh, store, SPEC, fp, compression="none",
-                        base=steps.marked_fingerprint(pg, "public", "leaderboard"))
+                        base=steps.delta_base(pg, SPEC))
 
 
 def load(pg, store, manifest):
@@ -141,3 +141,34 @@ def test_row_hashes_of_other_versions_are_pruned(stage, pg):
     assert delta.has_hashes(wh, SPEC, "oldversion")
     assert "oldversion" in delta.prune_hashes(wh, SPEC, {live_fp})
     assert not delta.has_hashes(wh, SPEC, "oldversion") and delta.has_hashes(wh, SPEC, live_fp)
+
+
+def test_a_ddl_change_publishes_the_whole_version_by_swap_then_merges_again(stage, pg):
+    """The live table was built by an older DDL (here: without search_phrase): a delta cannot
+    be merged into it, so the whole version is exported and swapped in, and the next change
+    is a delta again. A delta exported before the DDL changed is refused, not half-merged."""
+    wh, store = stage
+    set_mart(wh, V1)
+    early = export(wh, pg, store)            # a delta, exported before the DDL change ...
+    load(pg, store, early)
+    with pg.cursor() as cur:
+        cur.execute("ALTER TABLE public.leaderboard DROP COLUMN search_phrase")
+    pg.commit()
+    with pytest.raises(steps.StaleDelta, match=r"leaderboard: not published: export \w+ is a delta, but the "
+                                                r"serving table's columns changed \(leaderboard.sql\)"):
+        steps.swap(pg, SPEC, early)           # ... is refused
+    assert live(pg) == V0
+    whole = publish(wh, pg, store)
+    assert whole.base is None and whole.changed is None
+    assert live(pg) == sorted(V1)
+    with pg.cursor() as cur:
+        cur.execute("SELECT count(*) FROM public.leaderboard WHERE search_phrase IS NULL")
+        assert cur.fetchone()[0] == len(V1)   # the DDL's new column is served
+        cur.execute("SELECT to_regclass('stir_backup.leaderboard__inserted')")
+        assert cur.fetchone()[0] is None      # the backup is the old table, not a reverse delta
+    pg.rollback()
+    assert steps.rollback(pg, SPEC) and live(pg) == V0
+    assert steps.rollback(pg, SPEC) == whole.fingerprint and live(pg) == sorted(V1)
+    set_mart(wh, V0)
+    again = publish(wh, pg, store)
+    assert again.base == whole.fingerprint and live(pg) == V0

@@ -46,6 +46,12 @@ def base_type(ch_type: str) -> str:
     return ch_type.split("(", 1)[0]
 
 
+def table_columns(cur, schema: str, table: str) -> list[tuple[str, str]]:
+    """(name, PostgreSQL type) of `schema.table`'s columns, in order (empty if it does not exist)."""
+    cur.execute(read_sql("stir.serving.sql", "ddl_columns.sql"), {"schema": schema, "table": table})
+    return [(name, kind) for name, kind in cur.fetchall()]
+
+
 def serving_columns(conn, spec: PublishSpec) -> list[tuple[str, str]]:
     """(name, PostgreSQL type) of the columns the spec's DDL creates, read by creating the
     table in a scratch schema in a transaction that is rolled back."""
@@ -54,10 +60,20 @@ def serving_columns(conn, spec: PublishSpec) -> list[tuple[str, str]]:
         with conn.cursor() as cur:
             cur.execute(render_sql("stir.serving.sql", "scratch_schema.sql", schema=schema))
             create_table(cur, schema, spec)
-            cur.execute(read_sql("stir.serving.sql", "ddl_columns.sql"), {"schema": schema, "table": spec.table})
-            return [(name, kind) for name, kind in cur.fetchall()]
+            return table_columns(cur, schema, spec.table)
     finally:
         conn.rollback()
+
+
+def live_fits_ddl(conn, spec: PublishSpec) -> bool:
+    """Whether the live table has the DDL's columns (names, types, order): a merge-mode table
+    whose DDL changed is published whole and swapped in, not merged, once."""
+    try:
+        with conn.cursor() as cur:
+            live = table_columns(cur, "public", spec.table)
+    finally:
+        conn.rollback()
+    return live == serving_columns(conn, spec)
 
 
 def compare(spec: PublishSpec, mart: dict[str, str | None], serving: list[tuple[str, str]]) -> list[str]:

@@ -28,6 +28,7 @@ from stir.postgres import connect
 from stir.publish import delta
 from stir.publish.manifest import (Manifest, data_key, export_prefix, exports_root, fingerprint_of, gone_key,
                                    is_part, manifest_key, part_number, part_pattern)
+from stir.publish.schema import live_fits_ddl, table_columns
 from stir.publish.specs import PublishSpec
 from stir.serving import api_objects, deferred_indexes
 from stir.serving.migrate import create_table, table_exists
@@ -541,7 +542,16 @@ def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, 
             )
         first = _is_placeholder(cur, table)
         if spec.mode == "merge" and not first:
-            return _merge(cur, spec, manifest, policy, tries, waited)
+            if table_columns(cur, "public", spec.table) == table_columns(cur, "stir_shadow", spec.table):
+                return _merge(cur, spec, manifest, policy, tries, waited)
+            # The DDL changed since the live table was built: a whole version replaces it (a
+            # delta of it cannot) and the next publish merges again.
+            if manifest.base is not None:
+                raise StaleDelta(f"{spec.table}: not published: export {manifest.fingerprint} is a delta, but the "
+                                 f"serving table's columns changed ({spec.ddl}); the live table is untouched and the "
+                                 "next run exports the whole table")
+            logger.info("{}: the live table's columns differ from {}: the new version is swapped in, not merged",
+                        spec.table, spec.ddl)
         kept = api_objects.capture(cur, table)
         cur.execute(
             render_sql("stir.serving.sql", "swap.sql", table=table),
@@ -607,6 +617,15 @@ def marked_fingerprint(conn, schema: str, table: str) -> str | None:
         marker = table_marker(cur, schema, table)
     conn.rollback()
     return marker.removeprefix(MARKER_PREFIX) if marker and marker.startswith(MARKER_PREFIX) else None
+
+
+def delta_base(conn, spec: PublishSpec) -> str | None:
+    """The live version an export of `spec`'s table may be a delta of: a merge-mode table's,
+    unless the live table's columns are no longer its DDL's (then the whole version is
+    exported and swapped in)."""
+    if spec.mode != "merge" or not live_fits_ddl(conn, spec):
+        return None
+    return marked_fingerprint(conn, "public", spec.table)
 
 
 def discard_shadow(conn, spec: PublishSpec) -> None:

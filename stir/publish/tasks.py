@@ -93,12 +93,11 @@ class ExportMart(_PublishStep):
     def run(self):
         self.set_status_message(f"exporting {SPECS[self.table].mart}")
         settings, spec = load_settings(), SPECS[self.table]
-        only = base = None
+        only = None
         with connected() as conn:
             if spec.extra_columns == "ignore":
                 only = frozenset(name for name, _ in schema.serving_columns(conn, spec))
-            if spec.mode == "merge":  # a delta of the live version, when its row hashes are kept
-                base = steps.marked_fingerprint(conn, "public", self.table)
+            base = steps.delta_base(conn, spec)  # merge mode: a delta, if the live version's hashes are kept
         manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
                                 checksum=settings.transfer == "ssh", only=only, base=base,
                                 parts=settings.copy_streams if settings.transfer == "stream" else 1)

@@ -4,6 +4,8 @@
 -- the caller retries the whole transaction with backoff.
 SET LOCAL lock_timeout = %(lock_timeout)s;
 DROP TABLE IF EXISTS stir_backup.$table;
+-- (a merge-mode table swapped after a DDL change: its last merge's reverse delta goes too)
+DROP TABLE IF EXISTS stir_backup.${table}__inserted;
 ALTER TABLE IF EXISTS public.$table SET SCHEMA stir_backup;
 ALTER TABLE stir_shadow.$table SET SCHEMA public;
 ALTER TABLE public.$table RESET (autovacuum_enabled);
