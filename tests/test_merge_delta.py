@@ -172,3 +172,20 @@ def test_a_ddl_change_publishes_the_whole_version_by_swap_then_merges_again(stag
     set_mart(wh, V0)
     again = publish(wh, pg, store)
     assert again.base == whole.fingerprint and live(pg) == V0
+
+
+def analyzes(pg) -> int:
+    return pg_rows(pg, "SELECT analyze_count FROM pg_stat_user_tables "
+                       "WHERE schemaname = 'public' AND relname = 'leaderboard'")[0][0]
+
+
+def test_a_merge_analyzes_the_live_table_only_when_it_changed_a_tenth_of_it(stage, pg):
+    """Below autovacuum's analyze threshold (10% of the rows) the statistics are left to it."""
+    wh, store = stage
+    before = analyzes(pg)
+    set_mart(wh, V1)                  # 8 rows written and 5 deleted of 203: 6%
+    publish(wh, pg, store)
+    assert analyzes(pg) == before
+    set_mart(wh, V1[:150])            # 53 deleted of 150
+    publish(wh, pg, store)
+    assert analyzes(pg) == before + 1

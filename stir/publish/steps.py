@@ -436,6 +436,8 @@ def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, lo
     deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
     cur.execute(render_sql("stir.serving.sql", "finish_shadow.sql", table=table,
                            marker=MARKER_PREFIX + manifest.fingerprint))
+    if manifest.base is None:   # a delta's shadow never goes live: the merge reads it once
+        cur.execute(render_sql("stir.serving.sql", "analyze.sql", table=f"stir_shadow.{table}"))
 
 
 def _load_gone(cur, spec: PublishSpec, table: str, gone: ExportData | None) -> None:
@@ -581,9 +583,21 @@ def _merge(cur, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries
                            marker=MARKER_PREFIX + manifest.fingerprint),
                 {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart,
                  "wait_ms": round(waited * 1000), "tries": tries})
+    _analyze_after_merge(cur, table, deleted + written, manifest.rows)
     unchanged = manifest.rows - written if manifest.base is None else manifest.rows - manifest.changed
     return (f"merged: {'a delta of ' + manifest.base + ', ' if manifest.base else ''}{written:,} rows inserted or "
             f"changed, {deleted:,} deleted, {unchanged:,} unchanged")
+
+
+# A merge that changed at least this fraction of a table's rows analyzes it in its
+# transaction; a smaller one leaves the statistics to autovacuum, whose default threshold
+# (autovacuum_analyze_scale_factor) this is: at 5% changed rows ANALYZE was a tenth of a merge.
+ANALYZE_FRACTION = 0.1
+
+
+def _analyze_after_merge(cur, table: str, touched: int, rows: int) -> None:
+    if touched >= ANALYZE_FRACTION * rows:
+        cur.execute(render_sql("stir.serving.sql", "analyze.sql", table=f"public.{table}"))
 
 
 def _merge_rows(cur, spec: PublishSpec, whole: bool) -> tuple[int, int]:
@@ -666,12 +680,13 @@ def rollback(conn, spec: PublishSpec) -> str:
             cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table,
                                    key=", ".join(ident(k) for k in spec.key)),
                         {"lock_timeout": "60s", "previous": live})
-            _merge_rows(cur, spec, whole=False)
+            deleted, written = _merge_rows(cur, spec, whole=False)
             cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
             rows = cur.fetchone()[0]
             cur.execute(render_sql("stir.serving.sql", "merge_finish.sql", table=table, marker=restored),
                         {"table": spec.table, "fingerprint": fingerprint, "rows": rows, "source": "rollback",
                          "wait_ms": 0, "tries": 0})
+            _analyze_after_merge(cur, table, deleted + written, rows)
         else:
             kept = api_objects.capture(cur, table)
             cur.execute(render_sql("stir.serving.sql", "rollback.sql", table=table),
