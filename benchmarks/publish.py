@@ -88,9 +88,10 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
     figures: dict = {}
     compression = "gzip" if transfer == "ssh" else "none"
     with timed(figures, "fingerprint"):
-        fp, _ = steps.fingerprint(get_warehouse(), spec)
-    fp = f"{fp}_{transfer}_{spec.mode}_{random.randrange(10**6)}"  # a fresh publish every time
-    base = steps.marked_fingerprint(conn, "public", spec.table) if spec.mode == "merge" else None
+        fp, _ = steps.publish_fingerprint(get_warehouse(), spec)
+    if spec.mode == "swap":   # a fresh publish every time (each merge publishes a new version)
+        fp = f"{fp}_{transfer}_{random.randrange(10**6)}"
+    base = steps.delta_base(conn, spec)
     with timed(figures, "export"):
         manifest = steps.export(get_warehouse(), store, spec, fp, compression=compression,
                                 checksum=transfer == "ssh", base=base,

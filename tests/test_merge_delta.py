@@ -47,7 +47,7 @@ def xmins(pg) -> dict[int, str]:
 
 def export(wh, pg, store):
     """ExportMart's step: a delta of the live version when its row hashes are kept."""
-    fp, _ = steps.fingerprint(wh, SPEC)
+    fp, _ = steps.publish_fingerprint(wh, SPEC)
     return steps.export(wh, store, SPEC, fp, compression="none",
                         base=steps.delta_base(pg, SPEC))
 
@@ -137,10 +137,25 @@ def test_a_delta_of_a_version_no_longer_live_is_refused(stage, pg):
 def test_row_hashes_of_other_versions_are_pruned(stage, pg):
     wh, _ = stage
     live_fp = steps.marked_fingerprint(pg, "public", "leaderboard")
-    delta.write_hashes(wh, SPEC, "oldversion", ["id", "followers"])
-    assert delta.has_hashes(wh, SPEC, "oldversion")
+    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, ["id", "followers"]), "oldversion")
+    crashed = delta.write_hashes(wh, SPEC, ["id"])    # a publish killed before it named its hashes
+    assert delta.has_hashes(wh, SPEC, "oldversion") and wh.table_exists(crashed)
     assert "oldversion" in delta.prune_hashes(wh, SPEC, {live_fp})
     assert not delta.has_hashes(wh, SPEC, "oldversion") and delta.has_hashes(wh, SPEC, live_fp)
+    assert not wh.table_exists(crashed)
+
+
+def test_the_fingerprint_of_a_merge_table_is_summed_from_the_hashes_it_keeps(stage):
+    """publish_fingerprint hashes the mart once: the same fingerprint as fingerprint()'s scan,
+    and the version's hashes kept under it for the export."""
+    wh, _ = stage
+    set_mart(wh, V1)
+    fp, rows = steps.publish_fingerprint(wh, SPEC)
+    assert (fp, rows) == steps.fingerprint(wh, SPEC) and rows == len(V1)
+    assert delta.has_hashes(wh, SPEC, fp)
+    assert steps.publish_fingerprint(wh, SPEC) == (fp, rows)   # again: the kept hashes stay
+    set_mart(wh, V0)
+    assert steps.publish_fingerprint(wh, SPEC)[0] == steps.fingerprint(wh, SPEC)[0] != fp
 
 
 def test_a_ddl_change_publishes_the_whole_version_by_swap_then_merges_again(stage, pg):

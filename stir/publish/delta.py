@@ -5,8 +5,13 @@ changed (data.csv) and the keys that are gone (gone.csv). The merge then touches
 only; its cost follows the change, not the table.
 
 Without the live version's hashes (a first publish, a live table published before, hashes
-dropped) the export is the whole version and the merge compares it in PostgreSQL."""
+dropped) the export is the whole version and the merge compares it in PostgreSQL.
+
+The hashes are written when Publish fingerprints the mart (steps.publish_fingerprint), and
+the fingerprint is summed from them: the mart is hashed once per publish, not twice."""
 from __future__ import annotations
+
+import uuid
 
 from stir.publish.specs import PublishSpec
 from stir.sqlfiles import ident, render_sql
@@ -21,10 +26,29 @@ def _key(spec: PublishSpec) -> str:
     return ", ".join(ident(k) for k in spec.key)
 
 
-def write_hashes(wh: Warehouse, spec: PublishSpec, fingerprint: str, columns: list[str]) -> None:
-    """Keep the hashes of the version being exported (the mart's `columns`)."""
-    wh.script(render_sql("stir.publish.sql", "row_hashes.sql", hashes=hashes_table(spec.table, fingerprint),
-                         key=_key(spec), columns=", ".join(ident(c) for c in columns), mart=ident(spec.mart)))
+def write_hashes(wh: Warehouse, spec: PublishSpec, columns: list[str]) -> str:
+    """Hash the mart's rows (`columns`: all of them, in order) into a pending table, whole
+    once this returns; returns its name, for keep_hashes."""
+    pending = ident(f"stir_publish.{spec.table}__pending_{uuid.uuid4().hex[:12]}")
+    wh.script(render_sql("stir.publish.sql", "row_hashes.sql", pending=pending, key=_key(spec),
+                         columns=", ".join(ident(c) for c in columns), mart=ident(spec.mart)))
+    return pending
+
+
+def hashes_sum(wh: Warehouse, table: str) -> tuple[int, str]:
+    """(rows, sum of hashes) of a row-hash table: fingerprint.sql's figures for its version."""
+    rows, total = wh.query(render_sql("stir.publish.sql", "hashes_fingerprint.sql", hashes=table))[0]
+    return int(rows), total
+
+
+def keep_hashes(wh: Warehouse, spec: PublishSpec, pending: str, fingerprint: str) -> None:
+    """Name pending hashes as version `fingerprint`'s (if that version's are kept already, they
+    are the same hashes, and the pending ones go)."""
+    if has_hashes(wh, spec, fingerprint):
+        wh.command(render_sql("stir.publish.sql", "drop_hashes.sql", hashes=pending))
+    else:
+        wh.command(render_sql("stir.publish.sql", "hashes_rename.sql", pending=pending,
+                              hashes=hashes_table(spec.table, fingerprint)))
 
 
 def has_hashes(wh: Warehouse, spec: PublishSpec, fingerprint: str) -> bool:

@@ -66,14 +66,37 @@ def transaction(conn, failure: str, passthrough: tuple = ()):
 def fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
     """(fingerprint, rows) of the mart's current content and the serving DDL: equal
     fingerprints mean an identical publish, so a finished one is skipped."""
-    # The rows' binary form has no column names: a renamed or retyped column is a change too.
-    columns = ",".join(f"{name} {kind}" for name, kind in wh.columns(spec.mart))
+    columns = _fingerprinted_columns(wh, spec)
+    rows, row_hash = wh.query(render_sql("stir.publish.sql", "fingerprint.sql", mart=ident(spec.mart)))[0]
+    return _digest(spec, columns, int(rows), row_hash), int(rows)
+
+
+def publish_fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
+    """fingerprint(), as Publish computes it: for a merge-mode table it is summed from the row
+    hashes of the version (stir.publish.delta), which are written here and kept under the
+    fingerprint for the export's delta, so the mart is hashed once per publish."""
+    if spec.mode != "merge":
+        return fingerprint(wh, spec)
+    columns = _fingerprinted_columns(wh, spec)
+    pending = delta.write_hashes(wh, spec, [name for name, _ in columns])
+    rows, row_hash = delta.hashes_sum(wh, pending)
+    digest = _digest(spec, columns, rows, row_hash)
+    delta.keep_hashes(wh, spec, pending, digest)
+    return digest, rows
+
+
+def _fingerprinted_columns(wh: Warehouse, spec: PublishSpec) -> list[tuple[str, str]]:
+    columns = wh.columns(spec.mart)
     if not columns:
         raise PublishError(f"{spec.table}: mart {spec.mart} does not exist; run the models first (bin/run_tier)")
-    rows, row_hash = wh.query(render_sql("stir.publish.sql", "fingerprint.sql", mart=ident(spec.mart)))[0]
+    return columns
+
+
+def _digest(spec: PublishSpec, columns: list[tuple[str, str]], rows: int, row_hash: str) -> str:
+    # The rows' binary form has no column names: a renamed or retyped column is a change too.
+    names = ",".join(f"{name} {kind}" for name, kind in columns)
     ddl = read_sql("stir.serving.ddl", spec.ddl)
-    digest = hashlib.sha256(f"{spec.mart}|{columns}|{rows}|{row_hash}|{ddl}".encode()).hexdigest()[:16]
-    return digest, int(rows)
+    return hashlib.sha256(f"{spec.mart}|{names}|{rows}|{row_hash}|{ddl}".encode()).hexdigest()[:16]
 
 
 def _is_text(ch_type: str) -> bool:
@@ -135,8 +158,9 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
     names = [name for name, _ in columns]
     changed = gone = None
     written: list[str] = []   # the parts, for an export in parts
-    if spec.mode == "merge":
-        delta.write_hashes(wh, spec, expected, names)
+    if spec.mode == "merge" and not delta.has_hashes(wh, spec, expected):   # (publish_fingerprint wrote them)
+        pending = delta.write_hashes(wh, spec, [name for name, _ in wh.columns(spec.mart)])
+        delta.keep_hashes(wh, spec, pending, expected)
     if spec.mode == "merge" and base and base != expected and delta.has_hashes(wh, spec, base):
         changed, gone = delta.count_changed(wh, spec, expected, base), gone_key(spec.table, expected)
         logger.info("{}: exporting the {:,} rows of {} that differ from the live version {} to {}", spec.table,

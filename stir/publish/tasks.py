@@ -263,6 +263,6 @@ class Publish(_RunsOnce):
             with connected() as conn:
                 migrate(conn)
                 schema.check(get_warehouse(), conn, spec)  # drift fails before any export
-            self._fingerprint, _ = steps.fingerprint(get_warehouse(), spec)
+            self._fingerprint, _ = steps.publish_fingerprint(get_warehouse(), spec)
         yield SwapTable(table=self.table, fingerprint=self._fingerprint)
         self._done = True
