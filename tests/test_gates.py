@@ -62,3 +62,24 @@ def test_a_much_smaller_table_is_refused(pg, tmp_path):
         steps.load_shadow(pg, SPEC, manifest("one", 1), one, min_row_fraction=0.75)
     assert live_rows(pg) == [(1, 1), (2, 2)]
     steps.load_shadow(pg, SPEC, manifest("one", 1), one, min_row_fraction=0.5)   # half is allowed
+
+
+def test_the_row_gate_reads_the_live_versions_logged_rows_or_counts_them(pg, own_leaderboard, tmp_path):
+    """The live table's rows come from publish_log (its version's entry), not a count of a
+    large table; with no entry (a log pruned by hand) they are counted."""
+    two = export_file(tmp_path / "two.csv.gz", [HEADER, '1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",1,"{}",true',
+                                                '2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",2,"{}",true'])
+    steps.load_shadow(pg, SPEC, manifest("logged2", 2), two)
+    steps.swap(pg, SPEC, manifest("logged2", 2))
+    one = export_file(tmp_path / "one.csv.gz", [HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",3,"{}",true'])
+    with pg.cursor() as cur:
+        cur.execute("UPDATE stir_meta.publish_log SET rows = 4 WHERE fingerprint = 'logged2'")
+    pg.commit()
+    with pytest.raises(PublishError, match=r"fewer than 0.5 of the live table's 4 \(min_row_fraction\)"):
+        steps.load_shadow(pg, SPEC, manifest("logged1", 1), one, min_row_fraction=0.5)
+    with pg.cursor() as cur:
+        cur.execute("DELETE FROM stir_meta.publish_log WHERE fingerprint = 'logged2'")
+    pg.commit()
+    with pytest.raises(PublishError, match=r"fewer than 0.75 of the live table's 2 \(min_row_fraction\)"):
+        steps.load_shadow(pg, SPEC, manifest("logged1", 1), one, min_row_fraction=0.75)
+    assert live_rows(pg) == [(1, 1), (2, 2)]

@@ -448,9 +448,9 @@ def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, lo
         raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {exported}")
     if manifest.rows == 0 and not spec.allow_empty:
         raise PublishError(f"{spec.table}: mart {spec.mart} is empty; refusing to publish an empty table")
-    if table_marker(cur, "public", table) is not None:
-        cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
-        live = cur.fetchone()[0]
+    marker = table_marker(cur, "public", table)
+    if marker is not None:
+        live = _live_rows(cur, spec, marker)
         if manifest.rows < min_row_fraction * live:
             raise PublishError(f"{spec.table}: the new table has {manifest.rows:,} rows, fewer than "
                                f"{min_row_fraction:g} of the live table's {live:,} (min_row_fraction); "
@@ -462,6 +462,17 @@ def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, lo
                            marker=MARKER_PREFIX + manifest.fingerprint))
     if manifest.base is None:   # a delta's shadow never goes live: the merge reads it once
         cur.execute(render_sql("stir.serving.sql", "analyze.sql", table=f"stir_shadow.{table}"))
+
+
+def _live_rows(cur, spec: PublishSpec, marker: str) -> int:
+    """The live table's row count: as logged by the publish of its version, else counted."""
+    cur.execute(read_sql("stir.serving.sql", "live_rows.sql"),
+                {"table": spec.table, "fingerprint": marker.removeprefix(MARKER_PREFIX)})
+    logged = cur.fetchone()
+    if logged is not None:
+        return logged[0]
+    cur.execute(render_sql("stir.serving.sql", "count.sql", table=ident(spec.table)))
+    return cur.fetchone()[0]
 
 
 def _load_gone(cur, spec: PublishSpec, table: str, gone: ExportData | None) -> None:
