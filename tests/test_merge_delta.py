@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import threading
+import time
 
 import pytest
 
 from conftest import pg_rows
+from stir.postgres import connect
 from stir.publish import delta, steps
 from stir.publish.specs import SPECS
 from stir.serving.migrate import migrate
@@ -204,3 +207,42 @@ def test_a_merge_analyzes_the_live_table_only_when_it_changed_a_tenth_of_it(stag
     set_mart(wh, V1[:150])            # 53 deleted of 150
     publish(wh, pg, store)
     assert analyzes(pg) == before + 1
+
+
+def test_a_merge_waits_out_autovacuums_lock_in_one_try_while_readers_go_on(stage, pg):
+    """A merge takes no lock readers conflict with, so it waits for a SHARE UPDATE EXCLUSIVE
+    holder (autovacuum of the live table, here a session standing in for it) in one long try:
+    a wait past deadlock_timeout is what makes PostgreSQL cancel an autovacuum, where 30 ms
+    tries would wait for its end. Readers meanwhile are not held up."""
+    wh, store = stage
+    set_mart(wh, V1)
+    manifest = export(wh, pg, store)
+    load(pg, store, manifest)
+    holder, reader = connect(), connect()
+    locked = threading.Event()
+
+    def hold():
+        with holder.cursor() as cur:
+            cur.execute("LOCK TABLE public.leaderboard IN SHARE UPDATE EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(1.5)
+        holder.commit()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    locked.wait(5)
+    started = time.monotonic()
+    merging = threading.Thread(target=lambda: results.append(steps.swap(pg, SPEC, manifest)))
+    results: list = []
+    merging.start()
+    time.sleep(0.5)                            # the merge is waiting now
+    read_started = time.monotonic()
+    assert len(pg_rows(reader, "SELECT id FROM public.leaderboard")) == len(V0)
+    assert time.monotonic() - read_started < 0.5
+    merging.join(10)
+    thread.join(5)
+    holder.close()
+    reader.close()
+    tries, _ = results[0]
+    assert tries == 1 and time.monotonic() - started >= 1.0
+    assert live(pg) == sorted(V1)

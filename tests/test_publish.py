@@ -105,11 +105,20 @@ def test_swap_refuses_a_shadow_of_another_fingerprint(pg, live, tmp_path):
     pg.rollback()
 
 
+def autovacuum(pg) -> dict:
+    """The storage options of the live leaderboard and its backup."""
+    return dict(pg_rows(pg, "SELECT n.nspname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE c.relname = 'leaderboard' AND n.nspname IN ('public', 'stir_backup')"))
+
+
 def test_rollback_swaps_backup_and_live(pg, live, tmp_path):
     data = export_file(tmp_path / "next.csv.gz", [HEADER, '9,"2026-02-01 00:00:00","IA","INSTAGRAM","p9",9,"{}",true'])
     steps.load_shadow(pg, SPEC, manifest("next", 1), data)
     steps.swap(pg, SPEC, manifest("next", 1))
+    # Autovacuum stays off the backup (no reader uses it; its lock would hold the next swap's DROP).
+    assert autovacuum(pg) == {"public": None, "stir_backup": ["autovacuum_enabled=false"]}
     assert steps.rollback(pg, SPEC) == "good"
+    assert autovacuum(pg) == {"public": None, "stir_backup": ["autovacuum_enabled=false"]}
     assert live_rows(pg) == live
     assert steps.has_marker(pg, "public", "leaderboard", "good")
     assert steps.has_marker(pg, "stir_backup", "leaderboard", "next")

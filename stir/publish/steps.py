@@ -611,8 +611,9 @@ def _merge(cur, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries
                          f"from version {manifest.base}, but the live table is now "
                          f"{(live or 'unmarked').removeprefix(MARKER_PREFIX)}; the live table is untouched and the "
                          "next run exports against it")
+    remaining_ms = max(policy.lock_timeout_ms, round((policy.max_wait_s - waited) * 1000))
     cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table, key=", ".join(ident(k) for k in spec.key)),
-                {"lock_timeout": f"{policy.lock_timeout_ms}ms", "previous": live})
+                {"lock_timeout": f"{remaining_ms}ms", "previous": live})
     deleted, written = _merge_rows(cur, spec, whole=manifest.base is None)
     cur.execute(render_sql("stir.serving.sql", "merge_finish.sql", table=table,
                            marker=MARKER_PREFIX + manifest.fingerprint),

@@ -7,6 +7,8 @@ DROP TABLE IF EXISTS stir_backup.$table;
 -- (a merge-mode table swapped after a DDL change: its last merge's reverse delta goes too)
 DROP TABLE IF EXISTS stir_backup.${table}__inserted;
 ALTER TABLE IF EXISTS public.$table SET SCHEMA stir_backup;
+-- No reader uses the backup: autovacuum is kept off it (its lock would hold the next swap's DROP).
+ALTER TABLE IF EXISTS stir_backup.$table SET (autovacuum_enabled = false);
 ALTER TABLE stir_shadow.$table SET SCHEMA public;
 ALTER TABLE public.$table RESET (autovacuum_enabled);
 INSERT INTO stir_meta.publish_log (serving_table, fingerprint, rows, source, swap_wait_ms, swap_tries)
