@@ -14,8 +14,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profiles", type=int, default=20000)
     parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark's Stir home (removed by default)")
     args = parser.parse_args()
-    home, env = bench_env("stir-bench-")
+    with bench_env("stir-bench-", keep=args.keep) as (home, env):
+        run(args, home, env)
+
+
+def run(args, home, env) -> None:
     print(f"{args.profiles:,} profiles x {args.months} months in {home}")
     phase("seed + ingest", stir_command("seed", "--profiles", str(args.profiles), "--months", str(args.months),
                                         "--end", "2026-10-01"), env)

@@ -16,8 +16,12 @@ from phases import REPO, bench_env, phase, run_tier_command, stir_command
 FIRST, AFTER = "2026-10-02 12:00:00", "2026-10-02 12:15:00"
 
 
-def one_size(profiles: int, months: int) -> dict:
-    home, env = bench_env("stir-bench-15min-")
+def one_size(profiles: int, months: int, keep: bool = False) -> dict:
+    with bench_env("stir-bench-15min-", keep=keep) as (home, env):
+        return _one_size(profiles, months, home, env)
+
+
+def _one_size(profiles: int, months: int, home, env) -> dict:
     print(f"\n{profiles:,} profiles x {months} months in {home}")
     phase("seed + ingest", stir_command("seed", "--profiles", str(profiles), "--months", str(months),
                                         "--end", "2026-10-01"), env)
@@ -39,8 +43,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", type=int, nargs="+", default=[20000, 80000])
     parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--keep", action="store_true", help="keep each size's Stir home (removed by default)")
     args = parser.parse_args()
-    results = [one_size(n, args.months) for n in args.profiles]
+    results = [one_size(n, args.months, args.keep) for n in args.profiles]
     if len(results) > 1:
         small, large = results[0], results[-1]
         scale = large["profiles"] / small["profiles"]

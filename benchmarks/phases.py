@@ -5,12 +5,15 @@ Each phase runs under a small wrapper process, so the peak RSS reported is that 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 _WRAPPER = (
@@ -30,11 +33,21 @@ class Phase:
     stdout: str
 
 
-def bench_env(prefix: str) -> tuple[Path, dict]:
+@contextmanager
+def bench_env(prefix: str, keep: bool = False) -> Iterator[tuple[Path, dict]]:
+    """A fresh Stir home in the temp directory and the environment of commands using it. The
+    home (gigabytes at 80k profiles: seed files, warehouse, exports) is removed afterwards
+    unless `keep`; its embedded PostgreSQL stopped with the last phase's process."""
     home = Path(tempfile.mkdtemp(prefix=prefix))
     env = dict(os.environ, STIR_HOME=str(home), STIR_PROJECT=str(REPO), LUIGI_CONFIG_PATH=str(REPO / "luigi.cfg"),
                STIR_PYTHON=sys.executable, STIR_LOG_LEVEL="WARNING")
-    return home, env
+    try:
+        yield home, env
+    finally:
+        if keep:
+            print(f"kept {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def stir_command(*args: str) -> list[str]:
