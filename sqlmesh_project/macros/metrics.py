@@ -2,6 +2,7 @@
 
 Each macro returns ClickHouse SQL; models call them as @name(args).
 """
+from sqlglot import exp
 from sqlmesh import macro
 
 
@@ -94,9 +95,27 @@ def stable_id(evaluator, *parts):
 
 @macro()
 def latest_rank(evaluator, key, *order):
-    """1 for a key's latest row: row_number() over the key, newest first by `order` columns."""
-    by = ", ".join(f"{_sql(o)} DESC" for o in order)
-    return f"row_number() OVER (PARTITION BY {_sql(key)} ORDER BY {by})"
+    """1 for a key's latest row: row_number() over the key, newest first by `order` columns.
+    For a model that needs another window over the same key (the accounts' min(id)); else
+    latest_rows, whose memory stays bounded."""
+    return f"row_number() OVER (PARTITION BY {_sql(key)} ORDER BY {_newest_first(order)})"
+
+
+@macro()
+def latest_rows(evaluator, source, key, *order):
+    """The latest row per key of `source` (a table or a parenthesised query), newest first by
+    `order` columns: the rows latest_rank ranks 1, as a subquery to select FROM. A sort and
+    LIMIT 1 BY, which spills to disk past max_bytes_before_external_sort and streams the
+    rest, where a window function holds every version of the table in memory (at 80k
+    profiles' posts, 2.7 GB against 1.0 GB)."""
+    # A table name arrives as a column reference (db.table reads like table.column).
+    src = _sql(source) if isinstance(source, (exp.Table, exp.Column, exp.Subquery)) else f"({_sql(source)})"
+    k = _sql(key)
+    return f"(SELECT * FROM {src} ORDER BY {k}, {_newest_first(order)} LIMIT 1 BY {k})"
+
+
+def _newest_first(order) -> str:
+    return ", ".join(f"{_sql(o)} DESC" for o in order)
 
 
 @macro()

@@ -19,14 +19,8 @@ MODEL (
 @DEF(t, @run_end());
 
 WITH requests AS (
-  SELECT flow, status, created_at, updated_at
-  FROM (
-    SELECT CAST(flow AS String) AS flow, CAST(status AS String) AS status, created_at, updated_at,
-           @latest_rank(id, updated_at) AS latest
-    FROM beat_replica.scrape_request_log
-    WHERE created_at < @t
-  )
-  WHERE latest = 1
+  SELECT CAST(flow AS String) AS flow, CAST(status AS String) AS status, created_at, updated_at
+  FROM @latest_rows((SELECT * FROM beat_replica.scrape_request_log WHERE created_at < @t), id, updated_at)
 ), by_status AS (
   SELECT
     flow,

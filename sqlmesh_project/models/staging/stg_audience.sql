@@ -19,11 +19,8 @@ SELECT
   @json_or_null(audience_cities) AS audience_cities,
   notable_followers,
   source
-FROM (
-  SELECT
-    *,
-    @latest_rank((platform, platform_id), updated_at, source = 'insights', audience_gender, audience_age) AS latest
-  FROM (
+FROM @latest_rows(
+  (
     SELECT 'INSTAGRAM' AS platform, profile_id AS platform_id, audience_gender, audience_age,
            audience_cities, notable_followers, CAST(source AS String) AS source, updated_at
     FROM beat_replica.instagram_audience
@@ -32,6 +29,6 @@ FROM (
            '' AS audience_cities, CAST([] AS Array(String)) AS notable_followers,
            CAST(source AS String) AS source, updated_at
     FROM beat_replica.youtube_audience
-  )
+  ),
+  (platform, platform_id), updated_at, source = 'insights', audience_gender, audience_age
 )
-WHERE latest = 1

@@ -24,8 +24,4 @@ SELECT
   display_url,
   publish_time,
   updated_at
-FROM (
-  SELECT *, @latest_rank(shortcode, updated_at, id) AS latest
-  FROM beat_replica.instagram_post
-)
-WHERE latest = 1
+FROM @latest_rows(beat_replica.instagram_post, shortcode, updated_at, id)

@@ -12,8 +12,4 @@ MODEL (
 );
 
 SELECT id, share_id, show_in_report, is_active, updated_at
-FROM (
-  SELECT *, @latest_rank(id, updated_at) AS latest
-  FROM coffee.post_collection
-)
-WHERE latest = 1
+FROM @latest_rows(coffee.post_collection, id, updated_at)

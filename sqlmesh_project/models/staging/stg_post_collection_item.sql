@@ -18,8 +18,4 @@ SELECT
   short_code,
   CAST(post_type AS String) AS post_type,
   updated_at
-FROM (
-  SELECT *, @latest_rank(id, updated_at) AS latest
-  FROM coffee.post_collection_item
-)
-WHERE latest = 1
+FROM @latest_rows(coffee.post_collection_item, id, updated_at)

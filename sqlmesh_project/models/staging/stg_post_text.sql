@@ -11,15 +11,7 @@ MODEL (
 );
 
 SELECT 'INSTAGRAM' AS platform, CAST(shortcode AS String) AS code, caption AS text
-FROM (
-  SELECT shortcode, caption, @latest_rank(shortcode, updated_at, id) AS latest
-  FROM beat_replica.instagram_post
-)
-WHERE latest = 1
+FROM @latest_rows(beat_replica.instagram_post, shortcode, updated_at, id)
 UNION ALL
 SELECT 'YOUTUBE' AS platform, CAST(video_id AS String) AS code, concat(title, '\n', description) AS text
-FROM (
-  SELECT video_id, title, description, @latest_rank(video_id, updated_at, id) AS latest
-  FROM beat_replica.youtube_post
-)
-WHERE latest = 1
+FROM @latest_rows(beat_replica.youtube_post, video_id, updated_at, id)

@@ -15,8 +15,4 @@ SELECT
   CAST(instagram_profile_id AS String) AS instagram_profile_id,
   if(channel_id = '', CAST(NULL AS Nullable(String)), toNullable(channel_id)) AS channel_id,
   updated_at
-FROM (
-  SELECT *, @latest_rank(instagram_profile_id, updated_at, channel_id) AS latest
-  FROM beat_replica.social_profile_link
-)
-WHERE latest = 1
+FROM @latest_rows(beat_replica.social_profile_link, instagram_profile_id, updated_at, channel_id)

@@ -21,8 +21,4 @@ SELECT
   thumbnail_url,
   publish_time,
   updated_at
-FROM (
-  SELECT *, @latest_rank(video_id, updated_at, id) AS latest
-  FROM beat_replica.youtube_post
-)
-WHERE latest = 1
+FROM @latest_rows(beat_replica.youtube_post, video_id, updated_at, id)
