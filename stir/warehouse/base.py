@@ -13,11 +13,17 @@ from stir.sqlfiles import ident, render_sql, split_statements
 # so a model's memory stays bounded as the history grows. Incremental models keep daily
 # partitions (a run rewrites about a day), so a first backfill writes one partition per day
 # of history: up to 5000 (13 years) in one INSERT instead of ClickHouse's default 100.
+# INSERT ... SELECT (every model's write) squashes rows into blocks of 256k rows or 64 MB
+# instead of ~1M rows: a wide staging table's block is then a quarter of the memory, at no
+# measurable cost in time (80k profiles' posts: 1.44 -> 0.99 GB peak).
 SESSION_SETTINGS = {
     "session_timezone": "UTC",
     "max_bytes_before_external_sort": 256 * 1024 * 1024,
     "max_bytes_before_external_group_by": 256 * 1024 * 1024,
     "max_partitions_per_insert_block": 5000,
+    "max_insert_block_size": 262144,
+    "min_insert_block_size_rows": 262144,
+    "min_insert_block_size_bytes": 64 * 1024 * 1024,
 }
 
 
