@@ -94,28 +94,35 @@ def stable_id(evaluator, *parts):
 
 
 @macro()
-def latest_rank(evaluator, key, *order):
-    """1 for a key's latest row: row_number() over the key, newest first by `order` columns.
-    For a model that needs another window over the same key (the accounts' min(id)); else
-    latest_rows, whose memory stays bounded."""
-    return f"row_number() OVER (PARTITION BY {_sql(key)} ORDER BY {_newest_first(order)})"
+def latest_rows(evaluator, source, key, *order):
+    """The latest row per key of `source` (a table or a parenthesised query), newest first by
+    `order` columns (metrics.md, Latest state), as a subquery to select FROM. A sort and
+    LIMIT 1 BY, which spills to disk past max_bytes_before_external_sort and streams the
+    rest, where a row_number() window holds every version of the table in memory (at 80k
+    profiles' posts, 2.7 GB against 1.4 GB)."""
+    k = _sql(key)
+    return f"(SELECT * FROM {_source(source)} ORDER BY {k}, {_newest_first(order)} LIMIT 1 BY {k})"
 
 
 @macro()
-def latest_rows(evaluator, source, key, *order):
-    """The latest row per key of `source` (a table or a parenthesised query), newest first by
-    `order` columns: the rows latest_rank ranks 1, as a subquery to select FROM. A sort and
-    LIMIT 1 BY, which spills to disk past max_bytes_before_external_sort and streams the
-    rest, where a window function holds every version of the table in memory (at 80k
-    profiles' posts, 2.7 GB against 1.0 GB)."""
-    # A table name arrives as a column reference (db.table reads like table.column).
-    src = _sql(source) if isinstance(source, (exp.Table, exp.Column, exp.Subquery)) else f"({_sql(source)})"
+def account_ids(evaluator, source, key):
+    """(key, account_id) per key of an account table: the serving `id` is min(id) over the
+    profile's account rows, stable across publishes (metrics.md, Latest state). A GROUP BY,
+    which spills to disk, to join to the latest rows."""
     k = _sql(key)
-    return f"(SELECT * FROM {src} ORDER BY {k}, {_newest_first(order)} LIMIT 1 BY {k})"
+    return f"(SELECT {k}, min(id) AS account_id FROM {_source(source)} GROUP BY {k})"
 
 
 def _newest_first(order) -> str:
     return ", ".join(f"{_sql(o)} DESC" for o in order)
+
+
+def _source(source) -> str:
+    """A macro's table argument (a table name arrives as a column reference: db.table reads
+    like table.column) or query argument, as something to select FROM."""
+    if isinstance(source, (exp.Table, exp.Column, exp.Subquery)):
+        return _sql(source)
+    return f"({_sql(source)})"
 
 
 @macro()

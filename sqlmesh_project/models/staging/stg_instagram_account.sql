@@ -26,11 +26,5 @@ SELECT
   city,
   profile_pic_url,
   updated_at
-FROM (
-  SELECT
-    *,
-    min(id) OVER (PARTITION BY profile_id) AS account_id,
-    @latest_rank(profile_id, updated_at, id) AS latest
-  FROM beat_replica.instagram_account
-)
-WHERE latest = 1
+FROM @latest_rows(beat_replica.instagram_account, profile_id, updated_at, id)
+INNER JOIN @account_ids(beat_replica.instagram_account, profile_id) USING (profile_id)

@@ -23,11 +23,5 @@ SELECT
   country,
   thumbnail_url,
   updated_at
-FROM (
-  SELECT
-    *,
-    min(id) OVER (PARTITION BY channel_id) AS account_id,
-    @latest_rank(channel_id, updated_at, id) AS latest
-  FROM beat_replica.youtube_account
-)
-WHERE latest = 1
+FROM @latest_rows(beat_replica.youtube_account, channel_id, updated_at, id)
+INNER JOIN @account_ids(beat_replica.youtube_account, channel_id) USING (channel_id)
