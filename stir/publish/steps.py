@@ -376,8 +376,7 @@ def _create_shadow(cur, spec: PublishSpec, table: str, columns: list[str]) -> li
     cur.execute(read_sql("stir.serving.sql", "meta.sql"))
     cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
     create_table(cur, "stir_shadow", spec)
-    cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
-    known = {name for (name,) in cur.fetchall()}
+    known = {name for name, _ in table_columns(cur, "stir_shadow", spec.table)}
     unknown = [c for c in columns if c not in known]
     if unknown:
         raise PublishError(f"{spec.table}: mart {spec.mart} has column {unknown[0]!r}, which the serving table does not")
@@ -641,8 +640,7 @@ def _merge_rows(cur, spec: PublishSpec, whole: bool) -> tuple[int, int]:
     (keys to delete; for a `whole` version, found here as the live keys the shadow lacks) to
     the live table, keeping the reverse delta in stir_backup. Returns (deleted, written)."""
     table = ident(spec.table)
-    cur.execute(read_sql("stir.serving.sql", "shadow_columns.sql"), {"table": spec.table})
-    columns = [ident(name) for (name,) in cur.fetchall()]
+    columns = [ident(name) for name, _ in table_columns(cur, "stir_shadow", spec.table)]
     key = [ident(k) for k in spec.key]
 
     def match(a: str, b: str) -> str:
