@@ -134,7 +134,11 @@ def free_port() -> int:
 
 @pytest.fixture
 def moto_s3(monkeypatch):
-    """moto's S3 server over HTTP on a free port, with a bucket stir-exports; yields its URL."""
+    """moto's S3 server over HTTP on a free port, with a bucket stir-exports and nothing else;
+    yields its URL. (moto keeps its buckets in the test process, across servers: each test's
+    server is reset first, so no test sees another's objects.)"""
+    import urllib.request
+
     import boto3
     from moto.server import ThreadedMotoServer
 
@@ -145,6 +149,7 @@ def moto_s3(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "stir-test-secret")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     endpoint = f"http://127.0.0.1:{port}"
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="stir-exports")
     yield endpoint
     server.stop()
