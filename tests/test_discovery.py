@@ -238,6 +238,8 @@ def new_crawls(directory):
         event("INSTAGRAM", "p1", "2026-10-03 12:05:00", followers=1100)])
     write_jsonl(directory, "beat_replica.instagram_post", [
         ig_post(900, "p1", "s2", "image", "2026-10-02 11:59:59", "2026-10-03 12:05:00", likes=300, comments=20, reach=300),
+        # s2 again, crawled before the 12:05 crawl but arriving with it: the 12:05 crawl stays latest.
+        ig_post(902, "p1", "s2", "image", "2026-10-02 11:59:59", "2026-10-03 06:00:00", likes=1, comments=1, reach=300),
         ig_post(901, "p3", "n1", "reels", "2026-10-03 11:00:00", likes=40, plays=4000)])
 
 
@@ -250,6 +252,9 @@ def test_an_incremental_run_equals_a_run_from_scratch(discovery, tmp_path):
     incremental = stir.run_tier("15min", "--end", NEWER)
     assert re.search(r"stir_staging\.stg_profile_events\s+\[insert 2026-10-02 12:00:00 - 2026-10-03 12:14:59\]",
                      incremental.stdout), incremental.stdout
+    # The posts models replace only the rows of the posts crawled since (by key, not a rebuild).
+    for model in ("stg_instagram_post", "stg_youtube_post"):
+        assert re.search(rf"stir_staging\.{model}\s+\[insert/update rows\]", incremental.stdout), model
     scratch = Stir(tmp_path / "scratch")
     fixture_files(tmp_path / "base")
     scratch.run("ingest", str(tmp_path / "base"))

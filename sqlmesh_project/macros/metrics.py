@@ -2,6 +2,8 @@
 
 Each macro returns ClickHouse SQL; models call them as @name(args).
 """
+from datetime import datetime
+
 from sqlglot import exp
 from sqlmesh import macro
 
@@ -102,6 +104,23 @@ def latest_rows(evaluator, source, key, *order):
     profiles' posts, 2.7 GB against 1.4 GB)."""
     k = _sql(key)
     return f"(SELECT * FROM {_source(source)} ORDER BY {k}, {_newest_first(order)} LIMIT 1 BY {k})"
+
+
+@macro()
+def crawled_since_start(evaluator, source, time_column):
+    """The rows an incremental latest-state model reads: those with `time_column` at or after
+    its interval's start (lookback included). Their latest row per key is the key's latest row
+    over all of its versions (any older version is dated before the start), so replacing each
+    such key's row keeps the model equal to a full computation; a late crawl dated before a
+    newer one never wins. Every row on a model's first interval (its start is the models'
+    start, the `model_start` variable) or with no interval. No upper bound: rows dated after
+    `T` count, as they do in the FULL models. As a subquery to select FROM."""
+    start = evaluator.locals.get("start_dt")
+    first = evaluator.var("model_start")
+    src, at = _source(source), _sql(time_column)
+    if start is None or first is None or start.replace(tzinfo=None) <= datetime.fromisoformat(first):
+        return f"(SELECT * FROM {src})"
+    return f"(SELECT * FROM {src} WHERE {at} >= toDateTime('{start:%Y-%m-%d %H:%M:%S}', 'UTC'))"
 
 
 @macro()

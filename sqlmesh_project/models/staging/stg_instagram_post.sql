@@ -1,9 +1,14 @@
 -- The current state of every Instagram post: its row with the greatest updated_at
 -- (ties: greatest id) per shortcode, whoever its owner: the marts keep the posts of profiles
 -- with an account row; collections show a tracked post whose owner has none.
+-- Incremental by key: a run reads only the crawls since its interval's start (plus a day of
+-- lookback for crawls that arrive late; older late data needs `bin/run_tier TIER --restate`)
+-- and replaces the rows of the shortcodes crawled (@crawled_since_start says why that is exact).
+-- Monthly partitions by publish time: re-crawls of recent posts rewrite recent months only.
 MODEL (
   name stir_staging.stg_instagram_post,
-  kind FULL,
+  kind INCREMENTAL_BY_UNIQUE_KEY (unique_key shortcode, lookback 96),
+  partitioned_by toYYYYMM(publish_time),
   grain shortcode,
   physical_properties (order_by = (profile_id, shortcode)),
   cron '*/15 * * * *',
@@ -24,4 +29,4 @@ SELECT
   display_url,
   publish_time,
   updated_at
-FROM @latest_rows(beat_replica.instagram_post, shortcode, updated_at, id)
+FROM @latest_rows(@crawled_since_start(beat_replica.instagram_post, updated_at), shortcode, updated_at, id)
