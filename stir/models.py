@@ -110,6 +110,50 @@ def restate(ctx, selector: str, end: str) -> list[str]:
     return names
 
 
+def prod_is_current(ctx) -> bool:
+    """Whether prod already runs this project's model versions: its last plan finished and its
+    models' fingerprints are the project's. Then the run skips building a plan to look for
+    changes (0.7 s of every run); any other difference still goes through the plan."""
+    from sqlmesh.core.snapshot import fingerprint_from_node
+
+    env = ctx.state_reader.get_environment("prod")
+    if env is None or not env.finalized_ts:
+        return False
+    nodes = {**ctx.models, **ctx.standalone_audits}
+    cache: dict = {}
+    local = {fqn: fingerprint_from_node(node, nodes=nodes, cache=cache).to_identifier() for fqn, node in nodes.items()}
+    return local == {s.name: s.fingerprint.to_identifier() for s in env.snapshots}
+
+
+def search_start(ctx, selector: str) -> dt.datetime | None:
+    """Where the run may start looking for missing intervals of the selected models and those
+    upstream: a day (plus each model's lookback) before the earliest first gap among them.
+    SQLMesh otherwise lists every interval since each model's start, on every run: at
+    15-minute cadence from 2024-01-01 that is about 100,000 per model, and about 1.5 s of a
+    15-minute run. None (SQLMesh searches from each model's start) when a model has a gap at
+    its start: never run, or restated."""
+    from sqlmesh.core.snapshot.definition import start_date
+    from sqlmesh.utils.date import to_timestamp
+
+    env = ctx.state_reader.get_environment("prod")
+    if env is None:
+        return None
+    selected = ctx._new_selector().expand_model_selections([f"+{selector}"])
+    ids = [s.snapshot_id for s in env.snapshots if s.name in selected]
+    snapshots = ctx.state_reader.get_snapshots(ids)
+    if not snapshots:
+        return None
+    earliest = None
+    for snapshot in snapshots.values():
+        intervals = snapshot.intervals
+        if not intervals or intervals[0][0] > to_timestamp(start_date(snapshot, snapshots)):
+            return None
+        back = ((getattr(snapshot.node, "lookback", 0) or 0) + 1) * snapshot.node.interval_unit.milliseconds
+        first_gap = intervals[0][1] - back - 86_400_000
+        earliest = first_gap if earliest is None else min(earliest, first_gap)
+    return dt.datetime.fromtimestamp(earliest / 1000, dt.timezone.utc).replace(tzinfo=None)
+
+
 def run_models(selector: str, end: str, restate_intervals: bool = False, settings: Settings | None = None) -> bool:
     """Apply the project's changes to prod (when auto_plan is on, the embedded default), then
     run the selected models' due intervals up to `end`; with `restate_intervals`, every
@@ -118,7 +162,8 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
     hold_sqlmesh_lock(settings.lock_timeout)
     ctx = context(settings)
     # The model tests run once, in the plan itself, not also in this check for changes.
-    if settings.auto_plan and ctx.plan_builder("prod", skip_tests=True, skip_linter=True).build().has_changes:
+    if settings.auto_plan and not prod_is_current(ctx) \
+            and ctx.plan_builder("prod", skip_tests=True, skip_linter=True).build().has_changes:
         # Apply model changes without computing anything: the run below evaluates every
         # missing interval up to `end`, so T is the same whether or not the plan changed.
         logger.info("sqlmesh: the project differs from prod; applying it (auto_plan), the run computes it")
@@ -127,9 +172,11 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
         ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True, skip_linter=True)
     if restate_intervals:
         restate(ctx, selector, end)
-    logger.info("sqlmesh: running {} up to {}", selector, end)
+    start = search_start(ctx, selector)
+    logger.info("sqlmesh: running {} up to {} (missing intervals from {})", selector, end,
+                f"{start:%Y-%m-%d %H:%M}" if start else "each model's start")
     _PROBLEMS.clear()
-    status = ctx.run("prod", end=end, select_models=[selector])
+    status = ctx.run("prod", start=start, end=end, select_models=[selector])
     if status.is_failure:
         if _PROBLEMS:
             raise ModelsFailed(selector, dict(_PROBLEMS), ran=True)

@@ -58,6 +58,30 @@ def edit(project, old, new):
     path.write_text(text.replace(old, new))
 
 
+def model_state(stir) -> tuple[bool, str]:
+    """(prod runs the project's models as they are, where the daily run's search for missing
+    intervals starts), from the module's home and project."""
+    script = (
+        "from stir import models\n"
+        "ctx = models.context()\n"
+        "print(models.prod_is_current(ctx), models.search_start(ctx, 'tag:daily'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], env=stir.env, check=True, capture_output=True, text=True)
+    current, start = proc.stdout.strip().splitlines()[-1].split(" ", 1)
+    return current == "True", start
+
+
+def test_a_run_plans_only_for_a_changed_project_and_searches_from_its_last_intervals(project_stir):
+    stir, project = project_stir
+    current, start = model_state(stir)
+    # After the daily run to 2026-09-02: no plan needed, and the search for missing intervals
+    # starts a day and a lookback before the first gap, not at the models' start (2024-01-01).
+    assert current
+    assert "2026-08-01 00:00:00" <= start < "2026-09-02 00:00:00", start
+    edit(project, "cur.country = 'IN' AND", "cur.country = 'IN' AND false AND")
+    assert model_state(stir)[0] is False
+
+
 def test_model_change_publishes_again(project_stir):
     stir, project = project_stir
     (rows, enabled), publishes = live(stir)
