@@ -268,3 +268,7 @@ def test_an_incremental_run_equals_a_run_from_scratch(discovery, tmp_path):
         fresh.close()
     p1 = rows(conn, "instagram_account", "ig_id")["p1"]
     assert p1["followers_growth7d"] is not None and p1["avg_likes"] == (300 + 999) / 2
+    # Snapshots more than a day older than T are gone (T's, of the first run); the others stay.
+    for mart in ("mart_instagram_account_snapshot", "mart_youtube_account_snapshot"):
+        kept = stir.sql(f"SELECT DISTINCT toString(snapshot_at) FROM stir_marts.{mart} ORDER BY 1")
+        assert [r[0] for r in kept] == ["2026-10-03 11:59:59", "2026-10-03 12:14:59"], mart

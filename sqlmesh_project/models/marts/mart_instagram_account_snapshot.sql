@@ -97,7 +97,4 @@ SELECT
   linked_channel_id, audience_gender, audience_age, search_phrase, thumbnail, updated_at
 FROM profiles;
 
-@IF(
-  @runtime_stage = 'evaluating',
-  DELETE FROM @this_model WHERE snapshot_at < @t - 86400
-);
+@drop_snapshots_before(@this_model, @t - 86400);

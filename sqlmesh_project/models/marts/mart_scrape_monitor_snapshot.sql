@@ -63,7 +63,4 @@ LEFT JOIN backlog AS b ON b.flow = s.flow
 LEFT JOIN finished AS f ON f.flow = s.flow
 SETTINGS join_use_nulls = 1;
 
-@IF(
-  @runtime_stage = 'evaluating',
-  DELETE FROM @this_model WHERE snapshot_at < @t - 86400
-);
+@drop_snapshots_before(@this_model, @t - 86400);

@@ -60,7 +60,4 @@ LEFT JOIN links AS l ON l.channel_id = a.channel_id
 LEFT JOIN stir_staging.stg_audience AS au ON au.platform = 'YOUTUBE' AND au.platform_id = a.channel_id
 SETTINGS join_use_nulls = 1;
 
-@IF(
-  @runtime_stage = 'evaluating',
-  DELETE FROM @this_model WHERE snapshot_at < @t - 86400
-);
+@drop_snapshots_before(@this_model, @t - 86400);
