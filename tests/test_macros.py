@@ -46,3 +46,23 @@ def test_json_or_null_keeps_only_json_objects(warehouse):
         ("", None), ("{}", "{}"), ('{"male": 0.6}', '{"male": 0.6}'), ("[1]", None), ("5", None),
         ('"x"', None), ("null", None), ("{bad", None),
     ]
+
+
+def test_latest_value_equals_the_tuple_order_it_replaces(warehouse):
+    """@latest_value orders by one UInt128 instead of the (at, value) tuple: the same pick on
+    ties, negative and 64-bit values, NULLs skipped, NULL when a group has no value."""
+    latest = macros.latest_value(None, col("v"), col("at"))
+    reference = "if(countIf(v IS NOT NULL) = 0, NULL, argMaxIf(assumeNotNull(v), (at, assumeNotNull(v)), v IS NOT NULL))"
+    rows = warehouse.query(
+        f"SELECT g, {latest}, {reference} FROM values('g String, v Nullable(Int64), at DateTime', "
+        "('tie', 5, '2026-01-01 00:00:00'), ('tie', 7, '2026-01-01 00:00:00'), ('tie', 9, '2025-12-31 23:59:59'), "
+        "('negative', -3, '2026-01-01 00:00:00'), ('negative', -9000000000000000000, '2026-01-01 00:00:00'), "
+        "('big', 9000000000000000000, '2026-01-01 00:00:00'), ('big', -1, '2026-01-01 00:00:00'), "
+        "('later null', 1, '2026-01-01 00:00:00'), ('later null', NULL, '2026-02-01 00:00:00'), "
+        "('none', NULL, '2026-01-01 00:00:00'), ('epoch', 4, '1970-01-01 00:00:00'), ('epoch', 2, '1970-01-01 00:00:00')) "
+        "GROUP BY g ORDER BY g"
+    )
+    assert {g: (got, want) for g, got, want in rows} == {
+        "big": (9000000000000000000, 9000000000000000000), "epoch": (4, 4), "later null": (1, 1),
+        "negative": (-3, -3), "none": (None, None), "tie": (7, 7),
+    }
