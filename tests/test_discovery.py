@@ -236,6 +236,11 @@ def new_crawls(directory):
     """Crawls that arrive after the run at LATER: an event, a re-crawled post, a new post."""
     write_jsonl(directory, "_e.profile_log_events", [
         event("INSTAGRAM", "p1", "2026-10-03 12:05:00", followers=1100)])
+    # p3 and UC2 re-crawled: their state changes, their ids (min(id) of all their rows) do not.
+    write_jsonl(directory, "beat_replica.instagram_account", [
+        ig_account(950, "p3", "2026-10-03 12:05:00", followers=21000, country=None, category=None)])
+    write_jsonl(directory, "beat_replica.youtube_account", [
+        yt_account(951, "UC2", "2026-10-03 12:05:00", subscribers=10, handle="Zed", title="ZED Tv")])
     write_jsonl(directory, "beat_replica.instagram_post", [
         ig_post(900, "p1", "s2", "image", "2026-10-02 11:59:59", "2026-10-03 12:05:00", likes=300, comments=20, reach=300),
         # s2 again, crawled before the 12:05 crawl but arriving with it: the 12:05 crawl stays latest.
@@ -252,8 +257,9 @@ def test_an_incremental_run_equals_a_run_from_scratch(discovery, tmp_path):
     incremental = stir.run_tier("15min", "--end", NEWER)
     assert re.search(r"stir_staging\.stg_profile_events\s+\[insert 2026-10-02 12:00:00 - 2026-10-03 12:14:59\]",
                      incremental.stdout), incremental.stdout
-    # The posts models replace only the rows of the posts crawled since (by key, not a rebuild).
-    for model in ("stg_instagram_post", "stg_youtube_post"):
+    # The posts and account models replace only the rows of the keys crawled since (by key, not
+    # a rebuild).
+    for model in ("stg_instagram_post", "stg_youtube_post", "stg_instagram_account", "stg_youtube_account"):
         assert re.search(rf"stir_staging\.{model}\s+\[insert/update rows\]", incremental.stdout), model
     scratch = Stir(tmp_path / "scratch")
     fixture_files(tmp_path / "base")
@@ -268,6 +274,10 @@ def test_an_incremental_run_equals_a_run_from_scratch(discovery, tmp_path):
         fresh.close()
     p1 = rows(conn, "instagram_account", "ig_id")["p1"]
     assert p1["followers_growth7d"] is not None and p1["avg_likes"] == (300 + 999) / 2
+    p3 = rows(conn, "instagram_account", "ig_id")["p3"]
+    assert (p3["followers"], p3["id"]) == (21000, 30)
+    uc2 = rows(conn, "youtube_account", "channel_id")["UC2"]
+    assert (uc2["subscribers"], uc2["id"]) == (10, 8)
     # Snapshots more than a day older than T are gone (T's, of the first run); the others stay.
     for mart in ("mart_instagram_account_snapshot", "mart_youtube_account_snapshot"):
         kept = stir.sql(f"SELECT DISTINCT toString(snapshot_at) FROM stir_marts.{mart} ORDER BY 1")

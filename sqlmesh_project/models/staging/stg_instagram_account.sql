@@ -1,9 +1,12 @@
 -- The current state of every Instagram profile: its crawl row with the greatest
 -- updated_at (ties: greatest id), taken whole, NULLs included. `account_id` is the
 -- serving id: min(id) over all the profile's crawl rows, stable across publishes.
+-- Incremental by key, as the posts models: a run reads the crawls since its interval's start
+-- (plus a day of lookback) and replaces the rows of the profile_ids crawled; their ids come from
+-- all of their rows (@keys_crawled_since_start).
 MODEL (
   name stir_staging.stg_instagram_account,
-  kind FULL,
+  kind INCREMENTAL_BY_UNIQUE_KEY (unique_key profile_id, lookback 96),
   grain profile_id,
   physical_properties (order_by = profile_id),
   cron '*/15 * * * *',
@@ -26,5 +29,5 @@ SELECT
   city,
   profile_pic_url,
   updated_at
-FROM @latest_rows(beat_replica.instagram_account, profile_id, updated_at, id)
-INNER JOIN @account_ids(beat_replica.instagram_account, profile_id) USING (profile_id)
+FROM @latest_rows(@crawled_since_start(beat_replica.instagram_account, updated_at), profile_id, updated_at, id)
+INNER JOIN @account_ids(@keys_crawled_since_start(beat_replica.instagram_account, profile_id, updated_at), profile_id) USING (profile_id)
