@@ -1,5 +1,5 @@
 """Benchmark of the 15-minute tier (discovery: staging + snapshots + two publishes) on the
-embedded stack: the first run, a no-op run (same end), and a run after about 1% new events
+embedded stack: the first run, a no-op run (same end), and a run after about 1% new events,
 re-crawled posts and accounts; wall time and peak memory of each, and their ratios to the first run.
 
     .venv/bin/python benchmarks/fifteen_min_tier.py --profiles 20000 80000
