@@ -94,13 +94,11 @@ def restate(ctx, selector: str, end: str) -> list[str]:
     (for data that changed inside intervals already run). Returns the models restated."""
     from sqlmesh.utils.date import to_timestamp
 
-    env = ctx.state_reader.get_environment("prod")
-    if env is None:
-        return []
     # Upstream models too (a tier's marts read staging models of a faster tier, which would not
     # be due again and would feed the restated marts the old data).
-    selected = ctx._new_selector().expand_model_selections([f"+{selector}"])
-    snapshots = [s for s in env.snapshots if s.name in selected]
+    snapshots = prod_snapshots(ctx, selector)
+    if not snapshots:
+        return []
     # From a week before the models' start: mart_profile_event_periods starts on the Sunday
     # before it (removing intervals a model does not have is harmless).
     interval = (to_timestamp(MODEL_START - dt.timedelta(days=7)), to_timestamp(end))
@@ -108,6 +106,16 @@ def restate(ctx, selector: str, end: str) -> list[str]:
     names = sorted(s.name for s in snapshots)
     logger.info("sqlmesh: restating {} model(s) up to {}: their intervals run again", len(names), end)
     return names
+
+
+def prod_snapshots(ctx, selector: str) -> list:
+    """Prod's snapshots (table infos) of the models `selector` selects and of every model
+    upstream of them; empty before the first plan."""
+    env = ctx.state_reader.get_environment("prod")
+    if env is None:
+        return []
+    selected = ctx._new_selector().expand_model_selections([f"+{selector}"])
+    return [s for s in env.snapshots if s.name in selected]
 
 
 def prod_is_current(ctx) -> bool:
@@ -135,12 +143,7 @@ def search_start(ctx, selector: str) -> dt.datetime | None:
     from sqlmesh.core.snapshot.definition import start_date
     from sqlmesh.utils.date import to_timestamp
 
-    env = ctx.state_reader.get_environment("prod")
-    if env is None:
-        return None
-    selected = ctx._new_selector().expand_model_selections([f"+{selector}"])
-    ids = [s.snapshot_id for s in env.snapshots if s.name in selected]
-    snapshots = ctx.state_reader.get_snapshots(ids)
+    snapshots = ctx.state_reader.get_snapshots([s.snapshot_id for s in prod_snapshots(ctx, selector)])
     if not snapshots:
         return None
     earliest = None

@@ -61,10 +61,11 @@ def build_config(settings: Settings | None = None) -> Config:
         gateways={"stir": gateway},
         default_gateway="stir",
         model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=f"{MODEL_START:%Y-%m-%d}", cron="@daily"),
+        # Incremental latest-state models read every row on their first interval, which starts
+        # at model_start (@crawled_since_start).
+        variables={"model_start": f"{MODEL_START:%Y-%m-%d}"},
         # sqlmesh_project/linter/serving_drift.py: `sqlmesh plan` refuses a mart that no longer
         # fits its serving table.
-        # Incremental latest-state models read every row on their first interval (@changed_rows).
-        variables={"model_start": f"{MODEL_START:%Y-%m-%d}"},
         linter=LinterConfig(enabled=True, rules={"servingdrift"}),
         # No usage events to Tobiko's servers from a data platform's batch runs.
         disable_anonymized_analytics=True,

@@ -233,7 +233,8 @@ NEWER = "2026-10-03 12:15:00"
 
 
 def new_crawls(directory):
-    """Crawls that arrive after the run at LATER: an event, a re-crawled post, a new post."""
+    """Crawls that arrive after the run at LATER: an event, a re-crawled account and channel, a
+    re-crawled post (and an older crawl of it arriving with it), a new post."""
     write_jsonl(directory, "_e.profile_log_events", [
         event("INSTAGRAM", "p1", "2026-10-03 12:05:00", followers=1100)])
     # p3 and UC2 re-crawled: their state changes, their ids (min(id) of all their rows) do not.

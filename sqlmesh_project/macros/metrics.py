@@ -123,32 +123,28 @@ def crawled_since_start(evaluator, source, time_column):
     newer one never wins. Every row on a model's first interval (its start is the models'
     start, the `model_start` variable) or with no interval. No upper bound: rows dated after
     `T` count, as they do in the FULL models. As a subquery to select FROM."""
-    start = _interval_start(evaluator)
-    src = _source(source)
-    if start is None:
-        return f"(SELECT * FROM {src})"
-    return f"(SELECT * FROM {src} WHERE {_sql(time_column)} >= {start})"
+    return f"(SELECT * FROM {_source(source)}{_since_start(evaluator, time_column)})"
 
 
 @macro()
 def keys_crawled_since_start(evaluator, source, key, time_column):
     """Every row, of any date, of each key that has a row in @crawled_since_start: for what
     needs all of a key's versions, such as the serving id min(id). As a subquery."""
-    start = _interval_start(evaluator)
     src, k = _source(source), _sql(key)
-    if start is None:
+    since = _since_start(evaluator, time_column)
+    if not since:
         return f"(SELECT * FROM {src})"
-    return f"(SELECT * FROM {src} WHERE {k} IN (SELECT {k} FROM {src} WHERE {_sql(time_column)} >= {start}))"
+    return f"(SELECT * FROM {src} WHERE {k} IN (SELECT {k} FROM {src}{since}))"
 
 
-def _interval_start(evaluator):
-    """The interval's start as a ClickHouse DateTime literal, or None on a model's first
+def _since_start(evaluator, time_column) -> str:
+    """' WHERE time_column >= <the interval's start>', or '' (every row) on a model's first
     interval (at the models' start) and when rendering without an interval."""
     start = evaluator.locals.get("start_dt")
     first = evaluator.var("model_start")
     if start is None or first is None or start.replace(tzinfo=None) <= datetime.fromisoformat(first):
-        return None
-    return f"toDateTime('{start:%Y-%m-%d %H:%M:%S}', 'UTC')"
+        return ""
+    return f" WHERE {_sql(time_column)} >= toDateTime('{start:%Y-%m-%d %H:%M:%S}', 'UTC')"
 
 
 @macro()
