@@ -262,6 +262,10 @@ def test_an_incremental_run_equals_a_run_from_scratch(discovery, tmp_path):
     # a rebuild).
     for model in ("stg_instagram_post", "stg_youtube_post", "stg_instagram_account", "stg_youtube_account"):
         assert re.search(rf"stir_staging\.{model}\s+\[insert/update rows\]", incremental.stdout), model
+    # Both tables take only their changed rows, by merge (a delta of the live version).
+    for table in ("instagram_account", "youtube_account"):
+        assert re.search(rf"{table}: published \d+ rows \(fingerprint \w+\) by merge, a delta of \w+, [1-9]\d* rows "
+                         r"inserted or changed, 0 deleted, [1-9]\d* unchanged", incremental.stderr), table
     scratch = Stir(tmp_path / "scratch")
     fixture_files(tmp_path / "base")
     scratch.run("ingest", str(tmp_path / "base"))

@@ -37,10 +37,12 @@ SPECS: dict[str, PublishSpec] = {
     spec.table: spec
     for spec in [
         PublishSpec(table="leaderboard", mart="stir_marts.mart_leaderboard", ddl="leaderboard.sql", tiers=("daily",)),
+        # Discovery is published every 15 minutes and a run changes a few percent of its rows
+        # (2M Instagram profiles in production): a merge writes those, not the whole table.
         PublishSpec(table="instagram_account", mart="stir_marts.mart_instagram_account", ddl="instagram_account.sql",
-                    tiers=("15min",)),
+                    tiers=("15min",), mode="merge"),
         PublishSpec(table="youtube_account", mart="stir_marts.mart_youtube_account", ddl="youtube_account.sql",
-                    tiers=("15min",)),
+                    tiers=("15min",), mode="merge"),
         PublishSpec(table="collection_post_metrics_summary", mart="stir_marts.mart_collection_post_metrics_summary",
                     ddl="collection_post_metrics_summary.sql", tiers=("30min",), allow_empty=True,
                     mode="merge"),
