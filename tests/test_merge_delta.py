@@ -40,6 +40,12 @@ def live(pg) -> list[tuple]:
     return pg_rows(pg, "SELECT id, followers FROM public.leaderboard ORDER BY id")
 
 
+def pages(pg) -> dict[int, int]:
+    """The heap page each live row is on (the block of its ctid)."""
+    return {i: int(block) for i, block in pg_rows(
+        pg, "SELECT id, (ctid::text::point)[0] FROM public.leaderboard")}
+
+
 def xmins(pg) -> dict[int, str]:
     with pg.cursor() as cur:
         cur.execute("SELECT id, xmin::text FROM public.leaderboard")
@@ -86,9 +92,15 @@ def stage(warehouse, pg, own_leaderboard, tmp_path):
 
 def test_a_delta_export_carries_only_the_change_and_equals_a_full_rebuild(stage, pg):
     wh, store = stage
-    before = xmins(pg)
+    before, pages_before = xmins(pg), pages(pg)
     set_mart(wh, V1)
     manifest = publish(wh, pg, store)
+    # The changed rows were updated in place: their pages kept room for them (fillfactor 90,
+    # kept since the table's first publish), so they stayed there and no index took an entry.
+    assert pg_rows(pg, "SELECT reloptions FROM pg_class WHERE oid = 'public.leaderboard'::regclass") == \
+        [(["fillfactor=90"],)]
+    changed = [i for i, f in V1 if i <= 200 and i % 20 == 0]
+    assert len(set(pages_before.values())) > 1 and all(pages(pg)[i] == pages_before[i] for i in changed)
     # 5 changed rows (every 20th but every 40th, which is gone), 3 new ones; 5 keys gone.
     assert manifest.base is not None and (manifest.changed, manifest.rows) == (8, len(V1))
     data = store.path(manifest.data_key).read_text().splitlines()

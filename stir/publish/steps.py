@@ -376,6 +376,9 @@ def _create_shadow(cur, spec: PublishSpec, table: str, columns: list[str]) -> li
     cur.execute(read_sql("stir.serving.sql", "meta.sql"))
     cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
     create_table(cur, "stir_shadow", spec)
+    if spec.heap_fillfactor != 100:   # before the COPY, which fills pages up to it
+        cur.execute(render_sql("stir.serving.sql", "shadow_fillfactor.sql", table=table,
+                               fillfactor=str(spec.heap_fillfactor)))
     known = {name for name, _ in table_columns(cur, "stir_shadow", spec.table)}
     unknown = [c for c in columns if c not in known]
     if unknown:
