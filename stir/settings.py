@@ -30,7 +30,7 @@ CHOICES = {
 
 
 MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1,
-            "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0,
+            "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0, "merge_max_changed": 0,
             "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0,
             "crawler_api_timeout": 0.001, "crawler_api_retries": 0, "crawler_api_backoff": 0,
             "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0, "keyword_report_days": 1,
@@ -80,6 +80,9 @@ class Settings:
     swap_lock_timeout_ms: int = 30  # the longest a swap (and readers queued behind it) waits per try
     swap_max_wait: int = 60         # seconds a swap keeps retrying while readers hold the live table
     min_row_fraction: float = 0.5   # a publish with fewer rows than this fraction of the live table's fails
+    # A merge-mode table whose new version differs from the live one in more than this fraction
+    # of its rows is swapped in whole: upserting most of a table costs more than rebuilding it.
+    merge_max_changed: float = 0.3
     tier_running_exit_code: int = 0  # exit status of a start that finds its tier already running
     retry_delay: int = 60            # seconds between a failed tier run and its retry (--retries)
     tier_timeout: int = 0            # seconds before a still-running tier alerts (0: the tier table's)

@@ -54,11 +54,11 @@ def xmins(pg) -> dict[int, str]:
     return found
 
 
-def export(wh, pg, store):
+def export(wh, pg, store, max_changed: float = 1.0):
     """ExportMart's step: a delta of the live version when its row hashes are kept."""
     fp, _ = steps.publish_fingerprint(wh, SPEC)
     return steps.export(wh, store, SPEC, fp, compression="none",
-                        base=steps.delta_base(pg, SPEC))
+                        base=steps.delta_base(pg, SPEC), max_changed=max_changed)
 
 
 def load(pg, store, manifest):
@@ -66,9 +66,9 @@ def load(pg, store, manifest):
     steps.load_shadow(pg, SPEC, manifest, lambda: store.open(manifest.data_key), gone=gone, min_row_fraction=0)
 
 
-def publish(wh, pg, store):
+def publish(wh, pg, store, max_changed: float = 1.0):
     """The chain as the Luigi tasks run it."""
-    manifest = export(wh, pg, store)
+    manifest = export(wh, pg, store, max_changed)
     load(pg, store, manifest)
     steps.swap(pg, SPEC, manifest)
     return manifest
@@ -202,6 +202,33 @@ def test_a_ddl_change_publishes_the_whole_version_by_swap_then_merges_again(stag
     set_mart(wh, V0)
     again = publish(wh, pg, store)
     assert again.base == whole.fingerprint and live(pg) == V0
+
+
+def table_oid(pg) -> int:
+    return pg_rows(pg, "SELECT 'public.leaderboard'::regclass::oid")[0][0]
+
+
+def test_a_change_larger_than_merge_max_changed_is_swapped_in_whole_then_merges_again(stage, pg):
+    """Upserting most of a table costs more than rebuilding it: a version that differs from
+    the live one in more than `max_changed` of its rows is exported whole and swapped in (at
+    the merge table's fillfactor); a change within it is a delta again."""
+    wh, store = stage
+    oid = table_oid(pg)
+    most = [(i, i * 10 + (i % 3 > 0)) for i in range(1, 201)]        # 133 of 200 rows changed
+    set_mart(wh, most)
+    whole = publish(wh, pg, store, max_changed=0.5)
+    assert whole.base is None and whole.changed is None and live(pg) == most
+    assert table_oid(pg) != oid               # a new table, the old one kept whole as the backup
+    assert pg_rows(pg, "SELECT count(*), to_regclass('stir_backup.leaderboard__inserted') "
+                       "FROM stir_backup.leaderboard") == [(200, None)]
+    assert pg_rows(pg, "SELECT reloptions FROM pg_class WHERE oid = 'public.leaderboard'::regclass") == \
+        [(["fillfactor=90"],)]
+    oid = table_oid(pg)
+    fewer = [(i, f + (i <= 100)) for i, f in most]                    # 100 of 200: at the limit
+    set_mart(wh, fewer)
+    merged = publish(wh, pg, store, max_changed=0.5)
+    assert (merged.base, merged.changed) == (whole.fingerprint, 100) and live(pg) == fewer
+    assert table_oid(pg) == oid
 
 
 def analyzes(pg) -> int:

@@ -46,6 +46,7 @@ spec = dataclasses.replace(SPECS["leaderboard"], mode=mode)
 manifest = Manifest.from_json(open(manifest_file).read())
 store, conn = LocalStore(root), connect()
 progress = (lambda lines: die() if lines > 1000 else None) if point == "mid-copy" else None
+gone = (lambda: store.open(manifest.gone_key)) if manifest.gone_key else None
 if transfer == "parallel":
     parts = [lambda key=key: store.open(key) for key in manifest.parts]
     steps.load_shadow(conn, spec, manifest, parts, progress=progress)
@@ -54,9 +55,9 @@ elif transfer == "ssh":
         stage = RemoteStage(ssh, os.environ["STIR_SSH_STAGE_DIR"])
         stage.stage(store, manifest)
         data = stage.server_file(manifest)
-        steps.load_shadow(conn, spec, manifest, data)
+        steps.load_shadow(conn, spec, manifest, data, gone=gone)
 else:
-    steps.load_shadow(conn, spec, manifest, lambda: store.open(manifest.data_key), progress=progress)
+    steps.load_shadow(conn, spec, manifest, lambda: store.open(manifest.data_key), progress=progress, gone=gone)
 steps.swap(conn, spec, manifest)
 """
 
@@ -92,11 +93,14 @@ def put_parts(store: LocalStore, fp: str, version: int) -> Manifest:
                     parts=tuple(keys))
 
 
-def put_export(store: LocalStore, fp: str, version: int, compression: str) -> Manifest:
+def put_export(store: LocalStore, fp: str, version: int, compression: str, base: str | None = None) -> Manifest:
+    """An export of `version`; with `base` (the fingerprint of version 0, live), a merge's
+    delta of it: only the new and changed rows, and the gone keys beside them."""
     if compression == "parts":
         return put_parts(store, fp, version)
+    delta = [r for r in rows(version) if r not in rows(0)] if base else rows(version)
     lines = [HEADER] + [f'{i},"2026-01-01 00:00:00","IA","INSTAGRAM","{p}",{f},"{{}}",true'
-                        for i, p, f in rows(version)]
+                        for i, p, f in delta]
     key = data_key("leaderboard", fp, compression)
     path = store.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,8 +112,13 @@ def put_export(store: LocalStore, fp: str, version: int, compression: str) -> Ma
     else:
         path.write_text("\n".join(lines) + "\n")
     size, sha256 = store.checksum(key)
-    return Manifest("leaderboard", SPEC.mart, fp, len(lines) - 1, key, columns=tuple(HEADER.split(",")),
-                    size=size, sha256=sha256)
+    gone = None
+    if base:
+        gone = f"exports/leaderboard/{fp}/gone.csv"
+        kept = {i for i, _, _ in rows(version)}
+        store.path(gone).write_text("\n".join(["id"] + [str(i) for i, _, _ in rows(0) if i not in kept]) + "\n")
+    return Manifest("leaderboard", SPEC.mart, fp, len(rows(version)), key, columns=tuple(HEADER.split(",")),
+                    size=size, sha256=sha256, base=base, changed=len(delta) if base else None, gone_key=gone)
 
 
 def live(pg) -> list[tuple]:
@@ -129,7 +138,8 @@ def resume(pg, transfer: str, spec, store: LocalStore, manifest: Manifest, stage
         if manifest.parts:
             data = [lambda key=key: store.open(key) for key in manifest.parts]
         if not steps.has_marker(pg, "stir_shadow", "leaderboard", fp):
-            steps.load_shadow(pg, spec, manifest, data)
+            gone = (lambda: store.open(manifest.gone_key)) if manifest.gone_key else None
+            steps.load_shadow(pg, spec, manifest, data, gone=gone)
         if not steps.has_marker(pg, "public", "leaderboard", fp):
             steps.swap(pg, spec, manifest)
         if transfer == "ssh":
@@ -162,7 +172,9 @@ def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(requ
     steps.swap(pg, SPEC, before)
     assert live(pg) == rows(0)
     spec = dataclasses.replace(SPEC, mode=mode)
-    after = put_export(store, f"{case}-after", 1, {"ssh": "gzip", "parallel": "parts"}.get(transfer, "none"))
+    # A merge publishes a delta of the live version (a whole version is swapped in).
+    after = put_export(store, f"{case}-after", 1, {"ssh": "gzip", "parallel": "parts"}.get(transfer, "none"),
+                       base=before.fingerprint if mode == "merge" else None)
     (tmp_path / "manifest.json").write_text(after.to_json())
     killed = subprocess.run([sys.executable, "-c", CRASHING_PUBLISH, transfer, mode, point, str(store.root),
                              str(tmp_path / "manifest.json")], env=env, capture_output=True, text=True, timeout=120)

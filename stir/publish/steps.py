@@ -145,11 +145,12 @@ def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: 
 
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
            checksum: bool = False, only: frozenset[str] | None = None, base: str | None = None,
-           parts: int = 1) -> Manifest:
+           parts: int = 1, max_changed: float = 1.0) -> Manifest:
     """Write the mart (its columns in `only`, if given) to the store (CSV, gzip'd or not), then
     its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
     meanwhile. A merge-mode table whose live version `base` has its row hashes kept exports
-    only the rows that differ from it, and the keys it lost (stir.publish.delta). With
+    only the rows that differ from it, and the keys it lost (stir.publish.delta), unless they
+    are more than `max_changed` of its rows: then the whole version, which is swapped in. With
     `parts` > 1 a whole version is written as that many files, split by key, for as many
     COPY streams (the manifest lists them)."""
     data = data_key(spec.table, expected, compression)
@@ -163,6 +164,13 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
         delta.keep_hashes(wh, spec, pending, expected)
     if spec.mode == "merge" and base and base != expected and delta.has_hashes(wh, spec, base):
         changed, gone = delta.count_changed(wh, spec, expected, base), gone_key(spec.table, expected)
+        total = int(wh.scalar(render_sql("stir.publish.sql", "row_count.sql", mart=ident(spec.mart))))
+        if changed > max_changed * total:
+            logger.info("{}: {:,} of the {:,} rows of {} differ from the live version {}, more than "
+                        "merge_max_changed ({:g}): the whole version is exported and swapped in", spec.table,
+                        changed, total, spec.mart, base, max_changed)
+            changed = gone = base = None
+    if changed is not None:
         logger.info("{}: exporting the {:,} rows of {} that differ from the live version {} to {}", spec.table,
                     changed, spec.mart, base, store.describe(data))
         _write(wh, store, spec, data, lambda dest: delta.export_sql(spec, expected, base, dest, select))
@@ -330,8 +338,8 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, l
     """Build stir_shadow.<table> from the DDL, COPY the export in, check it, mark it and
     analyze it, all in one transaction: on any error nothing is left behind. Another run
     publishing the same table is waited for (up to `lock_wait_s`), never interleaved. A
-    merge-mode table also gets stir_shadow.<table>__gone, with the keys of a delta export's
-    `gone` file (or none yet, for a whole version)."""
+    delta export (a merge-mode table's) also gets stir_shadow.<table>__gone, with the keys of
+    its `gone` file."""
     table = ident(spec.table)
     try:
         columns = [ident(c) for c in _csv_header(data[0] if isinstance(data, list) else data)]
@@ -457,7 +465,7 @@ def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, lo
             raise PublishError(f"{spec.table}: the new table has {manifest.rows:,} rows, fewer than "
                                f"{min_row_fraction:g} of the live table's {live:,} (min_row_fraction); "
                                "refusing to publish it")
-    if spec.mode == "merge":
+    if manifest.base is not None:
         _load_gone(cur, spec, table, gone)
     deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
     cur.execute(render_sql("stir.serving.sql", "finish_shadow.sql", table=table,
@@ -580,17 +588,17 @@ def _swap_once(conn, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, 
                 f"{manifest.fingerprint}; another run replaced it, run the tier again"
             )
         first = _is_placeholder(cur, table)
-        if spec.mode == "merge" and not first:
+        if spec.mode == "merge" and not first and manifest.base is not None:
             if table_columns(cur, "public", spec.table) == table_columns(cur, "stir_shadow", spec.table):
                 return _merge(cur, spec, manifest, policy, tries, waited)
-            # The DDL changed since the live table was built: a whole version replaces it (a
-            # delta of it cannot) and the next publish merges again.
-            if manifest.base is not None:
-                raise StaleDelta(f"{spec.table}: not published: export {manifest.fingerprint} is a delta, but the "
-                                 f"serving table's columns changed ({spec.ddl}); the live table is untouched and the "
-                                 "next run exports the whole table")
-            logger.info("{}: the live table's columns differ from {}: the new version is swapped in, not merged",
-                        spec.table, spec.ddl)
+            # The DDL changed since the live table was built: a delta of it cannot apply.
+            raise StaleDelta(f"{spec.table}: not published: export {manifest.fingerprint} is a delta, but the "
+                             f"serving table's columns changed ({spec.ddl}); the live table is untouched and the "
+                             "next run exports the whole table")
+        if spec.mode == "merge" and not first:
+            # A whole version (no row hashes of the live one, a DDL change, or a change larger
+            # than merge_max_changed) replaces the table; the next publish merges again.
+            logger.info("{}: a whole version, not a delta of the live one: swapped in, not merged", spec.table)
         kept = api_objects.capture(cur, table)
         cur.execute(
             render_sql("stir.serving.sql", "swap.sql", table=table),
@@ -608,7 +616,7 @@ def _merge(cur, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries
     takes the shadow's rows by key; returns 'merged: <counts>'."""
     table = ident(spec.table)
     live = table_marker(cur, "public", table)
-    if manifest.base is not None and live != MARKER_PREFIX + manifest.base:
+    if live != MARKER_PREFIX + manifest.base:
         raise StaleDelta(f"{spec.table}: not published: export {manifest.fingerprint} holds the rows that differ "
                          f"from version {manifest.base}, but the live table is now "
                          f"{(live or 'unmarked').removeprefix(MARKER_PREFIX)}; the live table is untouched and the "
@@ -616,15 +624,14 @@ def _merge(cur, spec: PublishSpec, manifest: Manifest, policy: SwapPolicy, tries
     remaining_ms = max(policy.lock_timeout_ms, round((policy.max_wait_s - waited) * 1000))
     cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table, key=", ".join(ident(k) for k in spec.key)),
                 {"lock_timeout": f"{remaining_ms}ms", "previous": live})
-    deleted, written = _merge_rows(cur, spec, whole=manifest.base is None)
+    deleted, written = _merge_rows(cur, spec)
     cur.execute(render_sql("stir.serving.sql", "merge_finish.sql", table=table,
                            marker=MARKER_PREFIX + manifest.fingerprint),
                 {"table": spec.table, "fingerprint": manifest.fingerprint, "rows": manifest.rows, "source": spec.mart,
                  "wait_ms": round(waited * 1000), "tries": tries})
     _analyze_after_merge(cur, table, deleted + written, manifest.rows)
-    unchanged = manifest.rows - written if manifest.base is None else manifest.rows - manifest.changed
-    return (f"merged: {'a delta of ' + manifest.base + ', ' if manifest.base else ''}{written:,} rows inserted or "
-            f"changed, {deleted:,} deleted, {unchanged:,} unchanged")
+    return (f"merged: a delta of {manifest.base}, {written:,} rows inserted or changed, {deleted:,} deleted, "
+            f"{manifest.rows - manifest.changed:,} unchanged")
 
 
 # A merge that changed at least this fraction of a table's rows analyzes it in its
@@ -638,10 +645,10 @@ def _analyze_after_merge(cur, table: str, touched: int, rows: int) -> None:
         cur.execute(render_sql("stir.serving.sql", "analyze.sql", table=f"public.{table}"))
 
 
-def _merge_rows(cur, spec: PublishSpec, whole: bool) -> tuple[int, int]:
+def _merge_rows(cur, spec: PublishSpec) -> tuple[int, int]:
     """Apply stir_shadow.<table> (rows to insert or update) and stir_shadow.<table>__gone
-    (keys to delete; for a `whole` version, found here as the live keys the shadow lacks) to
-    the live table, keeping the reverse delta in stir_backup. Returns (deleted, written)."""
+    (keys to delete) to the live table, keeping the reverse delta in stir_backup. Returns
+    (deleted, written)."""
     table = ident(spec.table)
     columns = [ident(name) for name, _ in table_columns(cur, "stir_shadow", spec.table)]
     key = [ident(k) for k in spec.key]
@@ -649,9 +656,6 @@ def _merge_rows(cur, spec: PublishSpec, whole: bool) -> tuple[int, int]:
     def match(a: str, b: str) -> str:
         return " AND ".join(f"{a}.{k} = {b}.{k}" for k in key)
 
-    if whole:
-        cur.execute(render_sql("stir.serving.sql", "merge_gone_full.sql", table=table, key_match=match("new", "live"),
-                               live_key=", ".join(f"live.{k}" for k in key)))
     cur.execute(render_sql("stir.serving.sql", "merge_backup.sql", table=table, key_match=match("new", "live"),
                            gone_match=match("gone", "live"), new_key=", ".join(f"new.{k}" for k in key)))
     cur.execute(render_sql("stir.serving.sql", "merge_delete.sql", table=table, gone_match=match("gone", "live")))
@@ -717,7 +721,7 @@ def rollback(conn, spec: PublishSpec) -> str:
             cur.execute(render_sql("stir.serving.sql", "merge.sql", table=table,
                                    key=", ".join(ident(k) for k in spec.key)),
                         {"lock_timeout": "60s", "previous": live})
-            deleted, written = _merge_rows(cur, spec, whole=False)
+            deleted, written = _merge_rows(cur, spec)
             cur.execute(render_sql("stir.serving.sql", "count.sql", table=table))
             rows = cur.fetchone()[0]
             cur.execute(render_sql("stir.serving.sql", "merge_finish.sql", table=table, marker=restored),

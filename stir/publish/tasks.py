@@ -100,7 +100,8 @@ class ExportMart(_PublishStep):
             base = steps.delta_base(conn, spec)  # merge mode: a delta, if the live version's hashes are kept
         manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
                                 checksum=settings.transfer == "ssh", only=only, base=base,
-                                parts=settings.copy_streams if settings.transfer == "stream" else 1)
+                                parts=settings.copy_streams if settings.transfer == "stream" else 1,
+                                max_changed=settings.merge_max_changed)
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 

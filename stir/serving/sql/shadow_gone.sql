@@ -1,4 +1,3 @@
--- A merge-mode table's shadow of the keys the new version deletes: filled from the delta
--- export's gone.csv, or at the merge from the live table (a whole-version export).
+-- A delta export's shadow of the keys the new version deletes, filled from its gone.csv.
 DROP TABLE IF EXISTS stir_shadow.${table}__gone;
 CREATE TABLE stir_shadow.${table}__gone AS SELECT $key FROM stir_shadow.$table WITH NO DATA;
