@@ -5,7 +5,8 @@ changed (data.csv) and the keys that are gone (gone.csv). The merge then touches
 only; its cost follows the change, not the table.
 
 Without the live version's hashes (a first publish, a live table published before, hashes
-dropped) the export is the whole version and the merge compares it in PostgreSQL.
+dropped), or when more than merge_max_changed of the rows differ, the export is the whole
+version, and it is swapped in rather than merged (steps._swap_once).
 
 The hashes are written when Publish fingerprints the mart (steps.publish_fingerprint), and
 the fingerprint is summed from them: the mart is hashed once per publish, not twice."""

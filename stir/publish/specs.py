@@ -14,8 +14,10 @@ class PublishSpec:
     key: tuple[str, ...] = ("id",)  # the serving table's key columns, named in errors about a row
     allow_empty: bool = False  # an empty mart fails the publish unless this is set
     # 'swap': the loaded shadow replaces the live table (the default); 'merge': the live table
-    # stays and takes the new version's rows by key, in one transaction (upserts of new and
-    # changed rows, deletes of vanished ones), for tables dashboards read all day.
+    # stays and takes the new version's changed rows by key, in one transaction (upserts of new
+    # and changed rows, deletes of vanished ones), for tables dashboards read all day; a whole
+    # version (a first publish, a DDL change, more than merge_max_changed of the rows changed)
+    # is swapped in.
     mode: str = "swap"
     # serving tables that must be published (in the same run, same T) before this one is: a
     # table derived from another's mart never goes live beside a failed version of it
