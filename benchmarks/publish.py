@@ -98,7 +98,7 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
                                 parts=load_settings().copy_streams if transfer == "stream" else 1)
     if transfer == "local":
         with timed(figures, "download"):
-            staged = HOME / "stage" / f"{fp}.csv"
+            staged = HOME / "stage" / f"{fp}.tsv"
             store.download(manifest.data_key, staged)
         data = staged
     elif transfer == "ssh":

@@ -66,7 +66,7 @@ def test_first_run_publishes_the_mart(seeded):
     assert [rows for _, rows in publishes(conn)] == [mart_rows]
     conn.close()
     # The staged download is removed once live; the export stays in the store.
-    assert not list((stir.home / "stage").rglob("*.csv.gz"))
+    assert not list((stir.home / "stage").rglob("*.tsv.gz"))
     assert len(list((stir.home / "store" / "exports" / "leaderboard").glob("*/manifest.json"))) == 1
 
 

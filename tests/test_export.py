@@ -2,6 +2,7 @@
 failing export names table and destination and never shows the store's credentials."""
 from __future__ import annotations
 
+import datetime
 import gzip
 from pathlib import Path
 
@@ -33,12 +34,12 @@ def test_export_writes_data_then_manifest(mart, tmp_path):
     assert (manifest.rows, rows) == (2, 2)
     assert steps.read_manifest(store, "leaderboard", fp) == manifest
     text = gzip.open(tmp_path / manifest.data_key, "rt").read().splitlines()
-    assert text[0] == '"id","name","ok"'
-    assert sorted(text[1:]) == ['1,"a,""b""",true', '2,\\N,false']
+    assert text[0] == 'id\tname\tok'
+    assert sorted(text[1:]) == ['1\ta,"b"\ttrue', '2\t\\N\tfalse']
 
 
 def test_uncompressed_export_with_checksum(mart, tmp_path):
-    """export_compression = none (a local or streamed transfer): plain CSV, its size and
+    """export_compression = none (a local or streamed transfer): plain text, its size and
     SHA-256 in the manifest (for transfer = ssh); the loader tells the formats apart itself."""
     import hashlib
 
@@ -46,7 +47,7 @@ def test_uncompressed_export_with_checksum(mart, tmp_path):
     fp, _ = steps.fingerprint(mart, SPEC)
     manifest = steps.export(mart, store, SPEC, fp, compression="none", checksum=True)
     raw = (tmp_path / manifest.data_key).read_bytes()
-    assert manifest.data_key.endswith("/data.csv") and raw.startswith(b'"id","name","ok"')
+    assert manifest.data_key.endswith("/data.tsv") and raw.startswith(b'id\tname\tok\n')
     assert (manifest.size, manifest.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
     assert manifest.columns == ("id", "name", "ok") and manifest.rows == 2
     with steps.export_stream(tmp_path / manifest.data_key, text=True) as fh:
@@ -70,7 +71,7 @@ class LeakyStore(LocalStore):
         # Under a regular file, so it cannot be created; ClickHouse's error quotes the path.
         blocker = self.root / "blocker"
         blocker.write_text("")
-        return f"file('{blocker}/sekrit-value/x.csv', 'CSVWithNames')"
+        return f"file('{blocker}/sekrit-value/x.tsv', 'TabSeparatedWithNames')"
 
     def secrets(self):
         return ["sekrit-value"]
@@ -81,7 +82,7 @@ def test_failed_export_names_table_and_hides_credentials(mart, tmp_path):
     with pytest.raises(PublishError) as err:
         steps.export(mart, LeakyStore(Path(tmp_path)), SPEC, fp)
     text = str(err.value)
-    assert text.startswith(f"leaderboard: exporting stir_test.mart to {tmp_path}/exports/leaderboard/{fp}/data.csv.gz failed")
+    assert text.startswith(f"leaderboard: exporting stir_test.mart to {tmp_path}/exports/leaderboard/{fp}/data.tsv.gz failed")
     assert "sekrit-value" not in text
 
 
@@ -95,15 +96,15 @@ def test_prune_keeps_the_newest_whole_exports_and_drops_abandoned_ones(tmp_path)
 
     store = LocalStore(tmp_path)
     for age, fp in enumerate(["f0", "f1", "f2", "f3"]):
-        store.put_text(f"exports/leaderboard/{fp}/data.csv.gz", "x")
+        store.put_text(f"exports/leaderboard/{fp}/data.tsv.gz", "x")
         store.put_text(f"exports/leaderboard/{fp}/manifest.json", "{}")
         os.utime(tmp_path / f"exports/leaderboard/{fp}/manifest.json", (1000 - age, 1000 - age))
     # A crash mid-export (no manifest, untouched since before the run), with put_text's .tmp.
-    store.put_text("exports/leaderboard/crashed/data.csv.gz", "half")
+    store.put_text("exports/leaderboard/crashed/data.tsv.gz", "half")
     (tmp_path / "exports/leaderboard/crashed/manifest.json.tmp").write_text("{")
-    for name in ("data.csv.gz", "manifest.json.tmp"):
+    for name in ("data.tsv.gz", "manifest.json.tmp"):
         os.utime(tmp_path / "exports/leaderboard/crashed" / name, (1500, 1500))
-    store.put_text("exports/leaderboard/partial/data.csv.gz", "still being written")  # written during the run
+    store.put_text("exports/leaderboard/partial/data.tsv.gz", "still being written")  # written during the run
     assert steps.prune_exports(store, "leaderboard", keep=2, current="f3", started=2000) == ["f2", "crashed"]
     left = sorted(p.name for p in (tmp_path / "exports/leaderboard").iterdir())
     assert left == ["f0", "f1", "f3", "partial"]
@@ -114,13 +115,13 @@ def test_prune_stage_drops_downloads_of_abandoned_fingerprints(tmp_path):
 
     stage = tmp_path / "leaderboard"
     stage.mkdir()
-    for name in ("old.csv.gz", "old2.csv.gz.tmp", "cur.csv.gz", "new.csv.gz.tmp"):
+    for name in ("old.tsv.gz", "old2.tsv.gz.tmp", "cur.tsv.gz", "new.tsv.gz.tmp"):
         (stage / name).write_text("x")
-    for name in ("old.csv.gz", "old2.csv.gz.tmp", "cur.csv.gz"):
+    for name in ("old.tsv.gz", "old2.tsv.gz.tmp", "cur.tsv.gz"):
         os.utime(stage / name, (1000, 1000))
     removed = steps.prune_stage(tmp_path, "leaderboard", current="cur", started=2000)
-    assert sorted(p.name for p in removed) == ["old.csv.gz", "old2.csv.gz.tmp"]
-    assert sorted(p.name for p in stage.iterdir()) == ["cur.csv.gz", "new.csv.gz.tmp"]
+    assert sorted(p.name for p in removed) == ["old.tsv.gz", "old2.tsv.gz.tmp"]
+    assert sorted(p.name for p in stage.iterdir()) == ["cur.tsv.gz", "new.tsv.gz.tmp"]
 
 
 @pytest.mark.parametrize("change", [
@@ -170,7 +171,7 @@ def test_export_makes_text_postgresql_safe_and_counts_per_column(warehouse, tmp_
     fp, _ = steps.fingerprint(warehouse, spec)
     manifest = steps.export(warehouse, LocalStore(tmp_path), spec, fp)
     text = gzip.open(tmp_path / manifest.data_key, "rt", encoding="utf-8").read().splitlines()
-    assert sorted(text[1:]) == ['1,"creatorx",\\N,1', '2,"ok","ab",2', '3,"fine","fine",3', '4,"b\ufffdd",\\N,4']
+    assert sorted(text[1:]) == ['1\tcreatorx\t\\N\t1', '2\tok\tab\t2', '3\tfine\tfine\t3', '4\tb\ufffdd\t\\N\t4']
     logged = "\n".join(caplog_loguru)
     assert "leaderboard: column handle: 2 value(s) had NUL characters" in logged
     assert "leaderboard: column bio: 1 value(s)" in logged
@@ -196,6 +197,57 @@ def test_extra_mart_columns_are_refused_or_left_out_per_spec(mart, tmp_path):
     fp, _ = steps.fingerprint(mart, lenient)
     manifest = steps.export(mart, LocalStore(tmp_path), lenient, fp, compression="none", only=frozenset(["id", "ok"]))
     assert manifest.columns == ("id", "ok")
-    assert (tmp_path / manifest.data_key).read_text().splitlines()[0] == '"id","ok"'
+    assert (tmp_path / manifest.data_key).read_text().splitlines()[0] == 'id\tok'
     with pytest.raises(ValueError, match="extra_columns must be 'refuse' or 'ignore'"):
         dataclasses.replace(SPEC, extra_columns="add")
+
+
+AWKWARD = ["tab\there", "two\nlines", "cr\rlf\r\n", "back\\slash\\", "quotes '\" and \\N inside", "\\N", "\\.", "",
+           "comma, semicolon; pipe|", "ünïcødé ✓"]
+
+
+def test_awkward_text_survives_the_export_and_copy_exactly(warehouse, pg, own_leaderboard, tmp_path):
+    """Every character the text format escapes (tab, newline, carriage return, backslash),
+    the NULL marker and the end-of-data marker spelled as values, quotes and JSON holding
+    escapes reach the live table exactly as the mart has them; NULL stays NULL."""
+    warehouse.script("""
+        CREATE DATABASE IF NOT EXISTS stir_test;
+        DROP TABLE IF EXISTS stir_test.awkward;
+        CREATE TABLE stir_test.awkward (id Int64, month DateTime, profile_platform String, platform String,
+            platform_id String, handle Nullable(String), current_month_ranks String) ENGINE = MergeTree ORDER BY id;
+    """)
+    ranks = '{"note": "say \\"hi\\"\\tthen\\\\leave", "n": 1}'
+    month = datetime.datetime(2026, 1, 1)
+    rows = [(i + 1, month, "IA", "INSTAGRAM", text, text, ranks) for i, text in enumerate(AWKWARD)]
+    rows.append((len(rows) + 1, month, "IA", "INSTAGRAM", "null handle", None, "{}"))
+    warehouse.insert("stir_test.awkward", ["id", "month", "profile_platform", "platform", "platform_id", "handle",
+                                           "current_month_ranks"], rows)
+    spec = PublishSpec(table="leaderboard", mart="stir_test.awkward", ddl="leaderboard.sql", tiers=())
+    store = LocalStore(tmp_path)
+    fp, _ = steps.fingerprint(warehouse, spec)
+    manifest = steps.export(warehouse, store, spec, fp, compression="none")
+    steps.load_shadow(pg, spec, manifest, lambda: store.open(manifest.data_key))
+    steps.swap(pg, spec, manifest)
+    with pg.cursor() as cur:
+        cur.execute("SELECT platform_id, handle, current_month_ranks FROM public.leaderboard ORDER BY id")
+        got = cur.fetchall()
+    pg.rollback()
+    assert got == [(text, text, {"note": 'say "hi"\tthen\\leave', "n": 1}) for text in AWKWARD] + \
+        [("null handle", None, {})]
+
+
+def test_a_local_download_is_a_link_and_a_new_export_never_changes_it(mart, tmp_path):
+    """transfer = local with the local store: the staged file is the export itself (a hard
+    link, no copy). Writing the export again (a retried ExportMart) makes a new file, so the
+    staged one keeps the bytes it was downloaded with."""
+    store = LocalStore(tmp_path / "store")
+    fp, _ = steps.fingerprint(mart, SPEC)
+    manifest = steps.export(mart, store, SPEC, fp, compression="none")
+    staged = tmp_path / "stage" / "leaderboard" / f"{fp}.tsv"
+    store.download(manifest.data_key, staged)
+    before = staged.read_bytes()
+    assert staged.stat().st_ino == store.path(manifest.data_key).stat().st_ino
+    mart.command("INSERT INTO stir_test.mart VALUES (3, 'c', true)")
+    steps.export(mart, store, SPEC, fp, compression="none")
+    assert staged.read_bytes() == before
+    assert store.path(manifest.data_key).read_bytes() != before

@@ -52,11 +52,11 @@ def test_drift_is_named_before_anything_is_exported(fitting_mart, pg, change, me
 
 def test_a_much_smaller_table_is_refused(pg, tmp_path):
     migrate(pg)
-    two = export_file(tmp_path / "two.csv.gz", [HEADER, '1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",1,"{}",true',
-                                                '2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",2,"{}",true'])
+    two = export_file(tmp_path / "two.tsv.gz", [HEADER, '1\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp1\t1\t{}\ttrue',
+                                                '2\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp2\t2\t{}\ttrue'])
     steps.load_shadow(pg, SPEC, manifest("two", 2), two)
     steps.swap(pg, SPEC, manifest("two", 2))
-    one = export_file(tmp_path / "one.csv.gz", [HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",3,"{}",true'])
+    one = export_file(tmp_path / "one.tsv.gz", [HEADER, '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp3\t3\t{}\ttrue'])
     with pytest.raises(PublishError, match=r"the new table has 1 rows, fewer than 0.75 of the live table's 2 "
                                            r"\(min_row_fraction\); refusing to publish it"):
         steps.load_shadow(pg, SPEC, manifest("one", 1), one, min_row_fraction=0.75)
@@ -67,11 +67,11 @@ def test_a_much_smaller_table_is_refused(pg, tmp_path):
 def test_the_row_gate_reads_the_live_versions_logged_rows_or_counts_them(pg, own_leaderboard, tmp_path):
     """The live table's rows come from publish_log (its version's entry), not a count of a
     large table; with no entry (a log pruned by hand) they are counted."""
-    two = export_file(tmp_path / "two.csv.gz", [HEADER, '1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",1,"{}",true',
-                                                '2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",2,"{}",true'])
+    two = export_file(tmp_path / "two.tsv.gz", [HEADER, '1\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp1\t1\t{}\ttrue',
+                                                '2\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp2\t2\t{}\ttrue'])
     steps.load_shadow(pg, SPEC, manifest("logged2", 2), two)
     steps.swap(pg, SPEC, manifest("logged2", 2))
-    one = export_file(tmp_path / "one.csv.gz", [HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",3,"{}",true'])
+    one = export_file(tmp_path / "one.tsv.gz", [HEADER, '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp3\t3\t{}\ttrue'])
     with pg.cursor() as cur:
         cur.execute("UPDATE stir_meta.publish_log SET rows = 4 WHERE fingerprint = 'logged2'")
     pg.commit()

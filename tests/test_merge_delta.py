@@ -104,7 +104,7 @@ def test_a_delta_export_carries_only_the_change_and_equals_a_full_rebuild(stage,
     # 5 changed rows (every 20th but every 40th, which is gone), 3 new ones; 5 keys gone.
     assert manifest.base is not None and (manifest.changed, manifest.rows) == (8, len(V1))
     data = store.path(manifest.data_key).read_text().splitlines()
-    assert len(data) == 1 + 8 and data[0].startswith('"id","month"')
+    assert len(data) == 1 + 8 and data[0].startswith('id\tmonth\t')
     assert sorted(int(line) for line in store.path(manifest.gone_key).read_text().splitlines()[1:]) == \
         [40, 80, 120, 160, 200]
     # Every column equals a full rebuild of the same mart (a whole export, loaded as a shadow).

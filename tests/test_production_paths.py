@@ -32,7 +32,7 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
     keys = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3)
             .list_objects_v2(Bucket="stir-exports")["Contents"]]
     # gzip'd (bytes cross a network), in two parts for two COPY sessions (copy_streams = 2)
-    assert {k.rsplit("/", 1)[1] for k in keys if "/leaderboard/" in k} == {"data_0.csv.gz", "data_1.csv.gz",
+    assert {k.rsplit("/", 1)[1] for k in keys if "/leaderboard/" in k} == {"data_0.tsv.gz", "data_1.tsv.gz",
                                                                           "manifest.json"}
     # transfer = stream (the default): COPY read the S3 object itself; nothing was staged here.
     assert "leaderboard: ExportMart" in proc.stderr and "StageExport" not in proc.stderr
@@ -41,9 +41,9 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
 
     store = S3Store("stir-exports", "ci", moto_s3)
     for fp in ("old1", "old2"):
-        store.put_text(f"exports/leaderboard/{fp}/data.csv.gz", "x")
+        store.put_text(f"exports/leaderboard/{fp}/data.tsv.gz", "x")
         store.put_text(f"exports/leaderboard/{fp}/manifest.json", "{}")
-    store.put_text("exports/leaderboard/crashed/data.csv.gz", "half an export, no manifest")
+    store.put_text("exports/leaderboard/crashed/data.tsv.gz", "half an export, no manifest")
     current = next(k for k in keys if "/leaderboard/" in k).split("/")[3]
     assert len(store.manifests("exports/leaderboard/")) == 3
     deleted = prune_exports(store, "leaderboard", keep=1, current=current, started=time.time() + 60)

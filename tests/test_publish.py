@@ -14,7 +14,8 @@ from stir.publish.specs import SPECS
 from stir.serving.migrate import migrate
 
 SPEC = SPECS["leaderboard"]
-HEADER = "id,month,profile_platform,platform,platform_id,followers,current_month_ranks,enabled"
+HEADER = "\t".join(("id", "month", "profile_platform", "platform", "platform_id", "followers",
+                    "current_month_ranks", "enabled"))
 
 
 def export_file(path, lines):
@@ -43,10 +44,10 @@ def shadow_exists(pg):
 def live(pg, tmp_path):
     """A live leaderboard published through load + swap, holding two rows."""
     migrate(pg)
-    data = export_file(tmp_path / "good.csv.gz", [
+    data = export_file(tmp_path / "good.tsv.gz", [
         HEADER,
-        '1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{""followers_rank"":1}",true',
-        '2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",\\N,"{}",false',
+        '1\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp1\t100\t{"followers_rank":1}\ttrue',
+        '2\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp2\t\\N\t{}\tfalse',
     ])
     steps.load_shadow(pg, SPEC, manifest("good", 2), data)
     steps.swap(pg, SPEC, manifest("good", 2))
@@ -68,23 +69,23 @@ def test_good_export_is_live_with_nulls_json_and_booleans(pg, live):
 
 
 @pytest.mark.parametrize("lines, rows, message", [
-    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true',
-      '4,"2026-01-01 00:00:00","IA","INSTAGRAM","p4",lots,"{}",true'], 2,
+    ([HEADER, '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp3\t1\t{}\ttrue',
+      '4\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp4\tlots\t{}\ttrue'], 2,
      r'leaderboard: loading the shadow table failed; the live table is untouched.[\s\S]*line 3, column followers'
      r'[\s\S]*refused: leaderboard row id=4'),
-    ([HEADER, '5,"2026-01-01 00:00:00","IA","INSTAGRAM","p5",1,"{""a"": ""x\\u0000y""}",true'], 1,
+    ([HEADER, '5\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp5\t1\t{"a": "x\\\\u0000y"}\ttrue'], 1,
      r'unsupported Unicode escape sequence[\s\S]*column current_month_ranks[\s\S]*refused: leaderboard row id=5'),
-    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true',
-      '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p4",1,"{}",true'], 2, r"could not create unique index \"leaderboard_pkey\"[\s\S]*Key \(id\)=\(3\) is duplicated"),
-    ([HEADER, '3,"2026-01-01 00:00:00","IA",\\N,"p3",1,"{}",true'], 1, r'column "platform"'),
-    ([HEADER + ",surprise", '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true,x'], 1,
+    ([HEADER, '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp3\t1\t{}\ttrue',
+      '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp4\t1\t{}\ttrue'], 2, r"could not create unique index \"leaderboard_pkey\"[\s\S]*Key \(id\)=\(3\) is duplicated"),
+    ([HEADER, '3\t2026-01-01 00:00:00\tIA\t\\N\tp3\t1\t{}\ttrue'], 1, r'column "platform"'),
+    ([HEADER + "\tsurprise", '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp3\t1\t{}\ttrue\tx'], 1,
      r"has column 'surprise', which the serving table does not"),
-    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{not json",true'], 1, r"invalid input syntax for type json"),
-    ([HEADER, '3,"2026-01-01 00:00:00","IA","INSTAGRAM","p3",1,"{}",true'], 5, r"loaded 1 rows but the export has 5"),
+    ([HEADER, '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp3\t1\t{not json\ttrue'], 1, r"invalid input syntax for type json"),
+    ([HEADER, '3\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp3\t1\t{}\ttrue'], 5, r"loaded 1 rows but the export has 5"),
     ([HEADER], 0, r"is empty; refusing to publish an empty table"),
 ], ids=["wrong-type", "json-nul-escape", "duplicate-id", "null-in-not-null", "unknown-column", "bad-json", "row-count", "empty"])
 def test_bad_export_fails_and_leaves_live_untouched(pg, live, tmp_path, lines, rows, message):
-    data = export_file(tmp_path / "bad.csv.gz", lines)
+    data = export_file(tmp_path / "bad.tsv.gz", lines)
     with pytest.raises(PublishError, match=message):
         steps.load_shadow(pg, SPEC, manifest("bad", rows), data)
     assert live_rows(pg) == live
@@ -92,7 +93,7 @@ def test_bad_export_fails_and_leaves_live_untouched(pg, live, tmp_path, lines, r
 
 
 def test_swap_refuses_a_shadow_of_another_fingerprint(pg, live, tmp_path):
-    data = export_file(tmp_path / "next.csv.gz", [HEADER, '9,"2026-02-01 00:00:00","IA","INSTAGRAM","p9",9,"{}",true'])
+    data = export_file(tmp_path / "next.tsv.gz", [HEADER, '9\t2026-02-01 00:00:00\tIA\tINSTAGRAM\tp9\t9\t{}\ttrue'])
     steps.load_shadow(pg, SPEC, manifest("next", 1), data)
     with pytest.raises(PublishError, match=r"holds stir:next, not fingerprint other"):
         steps.swap(pg, SPEC, manifest("other", 1))
@@ -112,7 +113,7 @@ def autovacuum(pg) -> dict:
 
 
 def test_rollback_swaps_backup_and_live(pg, live, tmp_path):
-    data = export_file(tmp_path / "next.csv.gz", [HEADER, '9,"2026-02-01 00:00:00","IA","INSTAGRAM","p9",9,"{}",true'])
+    data = export_file(tmp_path / "next.tsv.gz", [HEADER, '9\t2026-02-01 00:00:00\tIA\tINSTAGRAM\tp9\t9\t{}\ttrue'])
     steps.load_shadow(pg, SPEC, manifest("next", 1), data)
     steps.swap(pg, SPEC, manifest("next", 1))
     # Autovacuum stays off the backup (no reader uses it; its lock would hold the next swap's DROP).
@@ -144,7 +145,7 @@ def test_first_publish_keeps_no_backup_of_the_empty_table_and_rollback_says_so(p
     migrate(pg)  # the empty placeholder the API can read before the first publish
     with pytest.raises(PublishError, match=r"nothing to roll back: the table has not been published yet"):
         steps.rollback(pg, SPEC)
-    data = export_file(tmp_path / "first.csv.gz", [HEADER, '7,"2026-02-01 00:00:00","IA","INSTAGRAM","p7",7,"{}",true'])
+    data = export_file(tmp_path / "first.tsv.gz", [HEADER, '7\t2026-02-01 00:00:00\tIA\tINSTAGRAM\tp7\t7\t{}\ttrue'])
     steps.load_shadow(pg, SPEC, manifest("first", 1), data)
     steps.swap(pg, SPEC, manifest("first", 1))
     assert live_rows(pg) == [(7, 7)]

@@ -23,7 +23,8 @@ from stir.serving.migrate import migrate
 from stir.store.local import LocalStore
 
 SPEC = SPECS["leaderboard"]
-HEADER = "id,month,profile_platform,platform,platform_id,followers,current_month_ranks,enabled"
+HEADER = "\t".join(("id", "month", "profile_platform", "platform", "platform_id", "followers",
+                    "current_month_ranks", "enabled"))
 
 CRASHING_PUBLISH = r"""
 import dataclasses, os, signal, sys
@@ -83,13 +84,13 @@ def put_parts(store: LocalStore, fp: str, version: int) -> Manifest:
     """An export in two parts (odd and even ids), as ExportMart writes it for two COPY streams."""
     keys = []
     for part in (0, 1):
-        key = f"exports/leaderboard/{fp}/data_{part}.csv"
+        key = f"exports/leaderboard/{fp}/data_{part}.tsv"
         store.path(key).parent.mkdir(parents=True, exist_ok=True)
         store.path(key).write_text("\n".join([HEADER] + [
-            f'{i},"2026-01-01 00:00:00","IA","INSTAGRAM","{p}",{f},"{{}}",true'
+            f'{i}\t2026-01-01 00:00:00\tIA\tINSTAGRAM\t{p}\t{f}\t{{}}\ttrue'
             for i, p, f in rows(version) if i % 2 == part]) + "\n")
         keys.append(key)
-    return Manifest("leaderboard", SPEC.mart, fp, len(rows(version)), keys[0], columns=tuple(HEADER.split(",")),
+    return Manifest("leaderboard", SPEC.mart, fp, len(rows(version)), keys[0], columns=tuple(HEADER.split("\t")),
                     parts=tuple(keys))
 
 
@@ -99,7 +100,7 @@ def put_export(store: LocalStore, fp: str, version: int, compression: str, base:
     if compression == "parts":
         return put_parts(store, fp, version)
     delta = [r for r in rows(version) if r not in rows(0)] if base else rows(version)
-    lines = [HEADER] + [f'{i},"2026-01-01 00:00:00","IA","INSTAGRAM","{p}",{f},"{{}}",true'
+    lines = [HEADER] + [f'{i}\t2026-01-01 00:00:00\tIA\tINSTAGRAM\t{p}\t{f}\t{{}}\ttrue'
                         for i, p, f in delta]
     key = data_key("leaderboard", fp, compression)
     path = store.path(key)
@@ -114,10 +115,10 @@ def put_export(store: LocalStore, fp: str, version: int, compression: str, base:
     size, sha256 = store.checksum(key)
     gone = None
     if base:
-        gone = f"exports/leaderboard/{fp}/gone.csv"
+        gone = f"exports/leaderboard/{fp}/gone.tsv"
         kept = {i for i, _, _ in rows(version)}
         store.path(gone).write_text("\n".join(["id"] + [str(i) for i, _, _ in rows(0) if i not in kept]) + "\n")
-    return Manifest("leaderboard", SPEC.mart, fp, len(rows(version)), key, columns=tuple(HEADER.split(",")),
+    return Manifest("leaderboard", SPEC.mart, fp, len(rows(version)), key, columns=tuple(HEADER.split("\t")),
                     size=size, sha256=sha256, base=base, changed=len(delta) if base else None, gone_key=gone)
 
 
@@ -184,7 +185,7 @@ def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(requ
     assert live(pg) == rows(1)
     if transfer == "ssh":
         leftovers = os.listdir(os.path.join(stage_dir, "leaderboard"))
-        assert not [name for name in leftovers if name.startswith(f"{case}-after.csv")], leftovers
+        assert not [name for name in leftovers if name.startswith(f"{case}-after.tsv")], leftovers
 
 
 def test_parallel_copy_streams_load_the_parts_and_a_refused_row_is_named(pg, own_leaderboard, tmp_path):
@@ -203,7 +204,7 @@ def test_parallel_copy_streams_load_the_parts_and_a_refused_row_is_named(pg, own
     assert live(pg) == rows(1) and seen and max(seen) == len(rows(1)) + 1   # COPY's lines, one header
     bad = put_parts(store, "par-bad", 0)
     path = store.path(bad.parts[1])
-    path.write_text(path.read_text().replace(',"p9",90,', ',"p9",ninety,'))
+    path.write_text(path.read_text().replace('\tp9\t90\t', '\tp9\tninety\t'))
     with pytest.raises(PublishError, match=r"(?s)the live table is untouched.*ninety.*refused: leaderboard row id=9"):
         steps.load_shadow(pg, SPEC, bad, [lambda key=key: store.open(key) for key in bad.parts])
     assert live(pg) == rows(1) and not steps.has_marker(pg, "stir_shadow", "leaderboard", "par-bad")

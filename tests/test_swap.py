@@ -17,11 +17,11 @@ from stir.serving.migrate import migrate
 from conftest import REPO
 from test_publish import HEADER, SPEC, export_file, live_rows, manifest
 
-ROW = '{id},"2026-01-01 00:00:00","IA","INSTAGRAM","p{id}",{id},"{{}}",true'
+ROW = '{id}\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp{id}\t{id}\t{{}}\ttrue'
 
 
 def publish(pg, tmp_path, fp, row_id, policy=steps.SwapPolicy()):
-    data = export_file(tmp_path / f"{fp}.csv.gz", [HEADER, ROW.format(id=row_id)])
+    data = export_file(tmp_path / f"{fp}.tsv.gz", [HEADER, ROW.format(id=row_id)])
     steps.load_shadow(pg, SPEC, manifest(fp, 1), data)
     return steps.swap(pg, SPEC, manifest(fp, 1), policy)
 
@@ -113,7 +113,7 @@ def test_swap_gives_up_naming_the_holder_and_leaves_the_live_table(pg, tmp_path,
 
 
 def test_autovacuum_is_off_the_shadow_until_it_is_live(pg, tmp_path, live):
-    data = export_file(tmp_path / "av.csv.gz", [HEADER, ROW.format(id=4)])
+    data = export_file(tmp_path / "av.tsv.gz", [HEADER, ROW.format(id=4)])
     steps.load_shadow(pg, SPEC, manifest("av", 1), data)
     options = "SELECT reloptions FROM pg_class WHERE oid = to_regclass(%s)"
     with pg.cursor() as cur:
@@ -135,7 +135,7 @@ def test_one_publish_of_a_table_at_a_time(pg, tmp_path, live):
         cur.execute(open(REPO / "stir" / "serving" / "sql" / "publish_lock.sql").read(), {"table": "leaderboard"})
         assert cur.fetchone()[0]
     try:
-        data = export_file(tmp_path / "w.csv.gz", [HEADER, ROW.format(id=5)])
+        data = export_file(tmp_path / "w.tsv.gz", [HEADER, ROW.format(id=5)])
         with pytest.raises(PublishError, match=rf"Another publish of leaderboard by pid {other.get_backend_pid()} "):
             steps.load_shadow(pg, SPEC, manifest("w", 1), data, lock_wait_s=0.3)
         assert live_rows(pg) == [(1, 1)]

@@ -20,7 +20,8 @@ from stir.serving.migrate import migrate
 from stir.store.local import LocalStore
 
 SPEC = SPECS["leaderboard"]
-HEADER = "id,month,profile_platform,platform,platform_id,followers,current_month_ranks,enabled"
+HEADER = "\t".join(("id", "month", "profile_platform", "platform", "platform_id", "followers",
+                    "current_month_ranks", "enabled"))
 
 
 @pytest.fixture
@@ -32,13 +33,13 @@ def ssh_env(sshd, monkeypatch):
 
 
 def put_export(store: LocalStore, fp: str, lines: list[str]) -> Manifest:
-    """An export in the store as ExportMart leaves it (gzip'd CSV), and its manifest."""
+    """An export in the store as ExportMart leaves it (gzip'd), and its manifest."""
     key = data_key("leaderboard", fp, "gzip")
     store.path(key).parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(store.path(key), "wt") as fh:
         fh.write("\n".join([HEADER, *lines]) + "\n")
     size, sha256 = store.checksum(key)
-    return Manifest("leaderboard", SPEC.mart, fp, len(lines), key, columns=tuple(HEADER.split(",")),
+    return Manifest("leaderboard", SPEC.mart, fp, len(lines), key, columns=tuple(HEADER.split("\t")),
                     size=size, sha256=sha256)
 
 
@@ -50,12 +51,12 @@ def staged_files(env) -> list[str]:
 def test_stage_check_copy_from_the_server_file_and_swap(ssh_env, pg, tmp_path):
     migrate(pg)
     store = LocalStore(tmp_path / "store")
-    manifest = put_export(store, "sshok", ['1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{}",true',
-                                           '2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",\\N,"{}",false'])
+    manifest = put_export(store, "sshok", ['1\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp1\t100\t{}\ttrue',
+                                           '2\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp2\t\\N\t{}\tfalse'])
     with remote_stage.connection() as conn:
         stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
         path = stage.stage(store, manifest)   # a local store's object goes over SFTP
-        assert staged_files(ssh_env) == ["sshok.csv"] and stage.exists("leaderboard", "sshok")
+        assert staged_files(ssh_env) == ["sshok.tsv"] and stage.exists("leaderboard", "sshok")
         assert Path(path).read_text().splitlines()[0] == HEADER   # unpacked on the host
         data = stage.server_file(manifest)
         assert data.path == path
@@ -72,21 +73,21 @@ def test_stage_check_copy_from_the_server_file_and_swap(ssh_env, pg, tmp_path):
 
 def test_a_download_that_does_not_match_its_manifest_is_refused(ssh_env, tmp_path):
     store = LocalStore(tmp_path / "store")
-    manifest = put_export(store, "sshbad", ['1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{}",true'])
+    manifest = put_export(store, "sshbad", ['1\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp1\t100\t{}\ttrue'])
     with gzip.open(store.path(manifest.data_key), "at") as fh:   # the object changed after its manifest
-        fh.write('2,"2026-01-01 00:00:00","IA","INSTAGRAM","p2",5,"{}",true\n')
+        fh.write('2\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp2\t5\t{}\ttrue')
     with remote_stage.connection() as conn:
         with pytest.raises(PublishError, match="leaderboard: the export downloaded onto 127.0.0.1 does not match "
                                                "its manifest: .* expected .*; the live table is untouched"):
             RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"]).stage(store, manifest)
-    assert "sshbad.csv" not in staged_files(ssh_env) and "sshbad.download" not in staged_files(ssh_env)
+    assert "sshbad.tsv" not in staged_files(ssh_env) and "sshbad.download" not in staged_files(ssh_env)
 
 
 def test_a_refused_row_of_a_server_file_is_named(ssh_env, pg, tmp_path):
     migrate(pg)
     store = LocalStore(tmp_path / "store")
-    manifest = put_export(store, "sshrow", ['1,"2026-01-01 00:00:00","IA","INSTAGRAM","p1",100,"{}",true',
-                                            '7,"2026-01-01 00:00:00","IA","INSTAGRAM","p7",lots,"{}",true'])
+    manifest = put_export(store, "sshrow", ['1\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp1\t100\t{}\ttrue',
+                                            '7\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp7\tlots\t{}\ttrue'])
     with remote_stage.connection() as conn:
         stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
         stage.stage(store, manifest)

@@ -1,7 +1,7 @@
 """Delta exports of merge-mode tables (PublishSpec mode = 'merge'): the warehouse keeps one
 hash per row and key of every exported version (stir_publish.<table>__<fingerprint>), so a
 publish against a live version whose hashes are kept exports only the rows that are new or
-changed (data.csv) and the keys that are gone (gone.csv). The merge then touches those rows
+changed (data.tsv) and the keys that are gone (gone.tsv). The merge then touches those rows
 only; its cost follows the change, not the table.
 
 Without the live version's hashes (a first publish, a live table published before, hashes

@@ -21,7 +21,7 @@ class Manifest:
     sha256: str | None = None
     # A merge-mode table's delta export (stir.publish.delta): the version it is a delta of
     # (None: the export is the whole version), the rows it holds (`rows` counts the whole
-    # version), and the key of its gone.csv (the keys the new version deletes).
+    # version), and the key of its gone.tsv (the keys the new version deletes).
     base: str | None = None
     changed: int | None = None
     gone_key: str | None = None
@@ -40,7 +40,8 @@ class Manifest:
         return cls(**values)
 
 
-# Layout of the staging store: exports/<table>/<fingerprint>/{data.csv[.gz], manifest.json}.
+# Layout of the staging store: exports/<table>/<fingerprint>/{data.tsv[.gz], manifest.json}
+# (stir.publish.export_format).
 MANIFEST = "manifest.json"
 
 
@@ -52,14 +53,14 @@ def export_prefix(table: str, fingerprint: str) -> str:
     return f"{exports_root(table)}{fingerprint}"
 
 
-SUFFIXES = {"none": ".csv", "gzip": ".csv.gz"}  # ClickHouse's file() and s3() compress by the suffix
+SUFFIXES = {"none": ".tsv", "gzip": ".tsv.gz"}  # ClickHouse's file() and s3() compress by the suffix
 
 
 def data_key(table: str, fingerprint: str, compression: str = "gzip") -> str:
     return f"{export_prefix(table, fingerprint)}/data{SUFFIXES[compression]}"
 
 
-_PART = re.compile(r"/data_(\d+)\.csv(\.gz)?$")
+_PART = re.compile(r"/data_(\d+)\.tsv(\.gz)?$")
 
 
 def part_pattern(table: str, fingerprint: str, compression: str) -> str:
@@ -76,7 +77,7 @@ def part_number(key: str) -> int:
 
 
 def gone_key(table: str, fingerprint: str) -> str:
-    return f"{export_prefix(table, fingerprint)}/gone.csv"
+    return f"{export_prefix(table, fingerprint)}/gone.tsv"
 
 
 def manifest_key(table: str, fingerprint: str) -> str:

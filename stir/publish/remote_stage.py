@@ -5,8 +5,8 @@ On the host, under ssh_stage_dir/<table>/:
   <fingerprint>.download   the object as downloaded (from S3 by a presigned URL fed to curl
                            on stdin, or sent over SFTP from a local store), then checked
                            against the manifest's size and SHA-256;
-  <fingerprint>.csv.tmp    the checked download, decompressed;
-  <fingerprint>.csv        renamed from .csv.tmp once whole: its presence means "staged".
+  <fingerprint>.tsv.tmp    the checked download, decompressed;
+  <fingerprint>.tsv        renamed from .tsv.tmp once whole: its presence means "staged".
 The stage directory must be one PostgreSQL's OS user can read (Stir makes its files readable
 to others, umask 022) and the login role needs pg_read_server_files. Every argument is shell-quoted; no credential appears on a command line (the URL goes on
 curl's stdin, the key's passphrase comes from STIR_SSH_KEY_PASSPHRASE).
@@ -64,7 +64,7 @@ class RemoteStage:
     def __init__(self, conn, stage_dir: str):
         self.conn, self.stage_dir = conn, stage_dir.rstrip("/")
 
-    def path(self, table: str, fingerprint: str, suffix: str = ".csv") -> str:
+    def path(self, table: str, fingerprint: str, suffix: str = ".tsv") -> str:
         return f"{self.stage_dir}/{table}/{fingerprint}{suffix}"
 
     def _run(self, command: str, in_stream=None):
@@ -88,7 +88,7 @@ class RemoteStage:
         if manifest.size is None or manifest.sha256 is None:
             raise PublishError(f"{table}: export {fp} has no checksum in its manifest (exported before transfer = "
                                "ssh was set); run the tier with --restate, or remove the export, to export it again")
-        download, tmp, final = (self.path(table, fp, s) for s in (".download", ".csv.tmp", ".csv"))
+        download, tmp, final = (self.path(table, fp, s) for s in (".download", ".tsv.tmp", ".tsv"))
         q = shlex.quote
         # PostgreSQL's own OS user reads the staged file: it is made readable to others (umask 022).
         self.run(f"umask 022 && mkdir -p {q(self.path(table, '').rsplit('/', 1)[0])}",

@@ -6,7 +6,6 @@ load a shadow table and check it -> atomic swap (backup kept).
 """
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
 import io
@@ -25,7 +24,7 @@ from loguru import logger
 
 from stir.errors import PublishError
 from stir.postgres import connect
-from stir.publish import delta
+from stir.publish import delta, export_format
 from stir.publish.manifest import (Manifest, data_key, export_prefix, exports_root, fingerprint_of, gone_key,
                                    is_part, manifest_key, part_number, part_pattern)
 from stir.publish.schema import live_fits_ddl, table_columns
@@ -94,9 +93,11 @@ def _fingerprinted_columns(wh: Warehouse, spec: PublishSpec) -> list[tuple[str, 
 
 def _digest(spec: PublishSpec, columns: list[tuple[str, str]], rows: int, row_hash: str) -> str:
     # The rows' binary form has no column names: a renamed or retyped column is a change too.
+    # The export's format is in it too: an export written in another format is never reused.
     names = ",".join(f"{name} {kind}" for name, kind in columns)
     ddl = read_sql("stir.serving.ddl", spec.ddl)
-    return hashlib.sha256(f"{spec.mart}|{names}|{rows}|{row_hash}|{ddl}".encode()).hexdigest()[:16]
+    text = f"{spec.mart}|{names}|{rows}|{row_hash}|{ddl}|{export_format.CLICKHOUSE_FORMAT}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _is_text(ch_type: str) -> bool:
@@ -131,7 +132,7 @@ def export_columns(wh: Warehouse, spec: PublishSpec, columns: list[tuple[str, st
 
 
 def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: Callable[[str], str],
-           fmt: str = "CSVWithNames") -> None:
+           fmt: str = export_format.CLICKHOUSE_FORMAT) -> None:
     """Run the INSERT `statement(destination)` that writes object `key` of the store."""
     destination = store.clickhouse_destination(key, fmt)
     try:
@@ -146,7 +147,7 @@ def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: 
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
            checksum: bool = False, only: frozenset[str] | None = None, base: str | None = None,
            parts: int = 1, max_changed: float = 1.0) -> Manifest:
-    """Write the mart (its columns in `only`, if given) to the store (CSV, gzip'd or not), then
+    """Write the mart (its columns in `only`, if given) to the store (export_format, gzip'd or not), then
     its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
     meanwhile. A merge-mode table whose live version `base` has its row hashes kept exports
     only the rows that differ from it, and the keys it lost (stir.publish.delta), unless they
@@ -240,7 +241,7 @@ class ServerFile:
 ExportData = Union[Path, Callable[[], BinaryIO], ServerFile]
 
 
-GZIP_MAGIC = b"\x1f\x8b"  # a CSV export starts with its header's first column name, never with these
+GZIP_MAGIC = b"\x1f\x8b"  # an export starts with its header's first column name, never with these
 
 
 class _Peeked(io.RawIOBase):
@@ -302,11 +303,11 @@ class ProgressReader:
         return line
 
 
-def _csv_header(data: ExportData) -> list[str]:
+def _export_header(data: ExportData) -> list[str]:
     if isinstance(data, ServerFile):
         return list(data.columns)
     with export_stream(data, text=True) as fh:
-        return next(csv.reader(io.StringIO(fh.readline())), [])
+        return export_format.fields(fh.readline())
 
 
 _COPY_LINE = re.compile(r"COPY \S+, line (\d+)")
@@ -319,17 +320,13 @@ def refused_row(data: ExportData, key: tuple[str, ...], exc: psycopg2.Error) -> 
         return ""
     line = int(match.group(1))
     if isinstance(data, ServerFile):
-        record = next(csv.reader(io.StringIO(data.read_line(line))), [])
-        values = dict(zip(data.columns, record))
-        return "row " + ", ".join(f"{k}={values.get(k, '?')}" for k in key) if record else ""
-    with export_stream(data, text=True) as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        for number, record in enumerate(reader, start=2):
-            if number == line:
-                values = dict(zip(header, record))
-                return "row " + ", ".join(f"{k}={values.get(k, '?')}" for k in key)
-    return ""
+        header, record = list(data.columns), export_format.fields(data.read_line(line))
+    else:
+        with export_stream(data, text=True) as fh:
+            header = export_format.fields(fh.readline())
+            record = next((export_format.fields(text) for number, text in enumerate(fh, start=2) if number == line), [])
+    values = dict(zip(header, record))
+    return "row " + ", ".join(f"{k}={values.get(k, '?')}" for k in key) if record else ""
 
 
 def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, lock_wait_s: float = 60,
@@ -342,7 +339,7 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, l
     its `gone` file."""
     table = ident(spec.table)
     try:
-        columns = [ident(c) for c in _csv_header(data[0] if isinstance(data, list) else data)]
+        columns = [ident(c) for c in _export_header(data[0] if isinstance(data, list) else data)]
     except ValueError as exc:
         raise PublishError(f"{spec.table}: export {data} has a bad header: {exc}") from None
     failure = f"{spec.table}: loading the shadow table failed; the live table is untouched."

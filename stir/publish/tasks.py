@@ -84,7 +84,7 @@ class _PublishStep(luigi.Task):
 
 
 class ExportMart(_PublishStep):
-    """Outputs: exports/<table>/<fingerprint>/data.csv[.gz] (export_compression) and, once it
+    """Outputs: exports/<table>/<fingerprint>/data.tsv[.gz] (export_compression) and, once it
     is whole, manifest.json in the staging store."""
 
     def output(self):
@@ -107,7 +107,7 @@ class ExportMart(_PublishStep):
 
 
 class RemoteStageTarget(luigi.Target):
-    """transfer = ssh: the export, checked and unpacked, at ssh_stage_dir/<table>/<fingerprint>.csv
+    """transfer = ssh: the export, checked and unpacked, at ssh_stage_dir/<table>/<fingerprint>.tsv
     on the PostgreSQL host."""
 
     def __init__(self, table: str, fingerprint: str):
@@ -124,7 +124,7 @@ class RemoteStageTarget(luigi.Target):
 
 class StageExport(_PublishStep):
     """Outputs: the export next to PostgreSQL: with transfer = local, downloaded to
-    <stage_dir>/<table>/<fingerprint>.csv[.gz] on this machine; with transfer = ssh, checked
+    <stage_dir>/<table>/<fingerprint>.tsv[.gz] on this machine; with transfer = ssh, checked
     and unpacked on the PostgreSQL host (RemoteStageTarget)."""
 
     def requires(self):

@@ -33,9 +33,15 @@ class LocalStore(Store):
         return self.path(key).open("rb")
 
     def download(self, key: str, dest: Path) -> None:
+        """A hard link where the store and `dest` share a file system (no bytes copied: an
+        export is never written again in place, see clickhouse_destination), else a copy."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".tmp")
-        shutil.copyfile(self.path(key), tmp)
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(self.path(key), tmp)
+        except OSError:   # another file system, or links not allowed
+            shutil.copyfile(self.path(key), tmp)
         os.replace(tmp, dest)
 
     def objects(self, prefix: str) -> list[tuple[str, float]]:
@@ -49,6 +55,8 @@ class LocalStore(Store):
         # chDB writes the file itself; only an embedded warehouse can reach this directory.
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
+        # Written anew, never truncated in place: a download linked to the old file keeps it.
+        target.unlink(missing_ok=True)
         return f"file({literal(str(target.resolve()))}, {literal(fmt)})"
 
     def describe(self, key: str) -> str:

@@ -1,1 +1,1 @@
-COPY stir_shadow.${table}__gone ($key) FROM STDIN WITH (FORMAT csv, HEADER true, NULL '\N')
+COPY stir_shadow.${table}__gone ($key) FROM STDIN WITH (FORMAT text, HEADER true)
