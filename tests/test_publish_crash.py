@@ -202,6 +202,10 @@ def test_parallel_copy_streams_load_the_parts_and_a_refused_row_is_named(pg, own
     steps.load_shadow(pg, SPEC, manifest, parts, progress=seen.append)
     steps.swap(pg, SPEC, manifest)
     assert live(pg) == rows(1) and seen and max(seen) == len(rows(1)) + 1   # COPY's lines, one header
+    # Frozen and analyzed as a single COPY FREEZE leaves it: every page all-visible, statistics in.
+    (pages, visible, tuples), = pg_rows(pg, "SELECT relpages, relallvisible, reltuples FROM pg_class "
+                                            "WHERE oid = 'public.leaderboard'::regclass")
+    assert pages > 1 and visible == pages and tuples == len(rows(1))
     bad = put_parts(store, "par-bad", 0)
     path = store.path(bad.parts[1])
     path.write_text(path.read_text().replace('\tp9\t90\t', '\tp9\tninety\t'))

@@ -241,6 +241,7 @@ class ServerFile:
 ExportData = Union[Path, Callable[[], BinaryIO], ServerFile]
 
 
+COPY_CHUNK = 1 << 20   # bytes per read of a COPY FROM STDIN (psycopg2's default, 8 KiB, costs more calls)
 GZIP_MAGIC = b"\x1f\x8b"  # an export starts with its header's first column name, never with these
 
 
@@ -369,10 +370,12 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
             finally:
                 helper.close()
             loaded = _copy_parallel(spec, data, table, columns, failure, progress)
+            _freeze_shadow(table, failure)
         else:
             deferred = _create_shadow(cur, spec, table, columns)
             loaded = _copy(cur, spec, data, table, columns, failure, progress)
-        _check_and_finish(cur, spec, manifest, table, loaded, min_row_fraction, deferred, gone)
+        _check_and_finish(cur, spec, manifest, table, loaded, min_row_fraction, deferred, gone,
+                          analyzed=isinstance(data, list))
 
 
 def _create_shadow(cur, spec: PublishSpec, table: str, columns: list[str]) -> list:
@@ -403,11 +406,24 @@ def _copy(cur, spec: PublishSpec, data: ExportData, table: str, columns: list[st
         else:
             with export_stream(data) as fh:
                 cur.copy_expert(render_sql("stir.serving.sql", "copy_shadow.sql", **options),
-                                ProgressReader(fh, progress) if progress else fh)
+                                ProgressReader(fh, progress) if progress else fh, size=COPY_CHUNK)
     except psycopg2.Error as exc:
         row = refused_row(data, spec.key, exc)
         raise PublishError(f"{failure}\n{pg_message(exc)}" + (f"\n(refused: {spec.table} {row})" if row else "")) from None
     return cur.rowcount
+
+
+def _freeze_shadow(table: str, failure: str) -> None:
+    """Freeze and analyze the shadow the parallel COPY sessions committed (freeze_shadow.sql)."""
+    session = connect()
+    session.autocommit = True
+    try:
+        with session.cursor() as cur:
+            cur.execute(render_sql("stir.serving.sql", "freeze_shadow.sql", table=table))
+    except psycopg2.Error as exc:
+        raise PublishError(f"{failure}\n{pg_message(exc)}") from None
+    finally:
+        session.close()
 
 
 def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, columns: list[str], failure: str,
@@ -448,8 +464,9 @@ def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, colum
 
 
 def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, loaded: int, min_row_fraction: float,
-                      deferred: list, gone: ExportData | None) -> None:
-    """The loaded shadow's checks, then its keys and indexes, statistics and marker."""
+                      deferred: list, gone: ExportData | None, analyzed: bool = False) -> None:
+    """The loaded shadow's checks, then its keys and indexes, statistics (unless `analyzed`
+    already, and no index is on an expression) and marker."""
     exported = manifest.rows if manifest.base is None else manifest.changed
     if loaded != exported:
         raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {exported}")
@@ -467,8 +484,14 @@ def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, lo
     deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
     cur.execute(render_sql("stir.serving.sql", "finish_shadow.sql", table=table,
                            marker=MARKER_PREFIX + manifest.fingerprint))
-    if manifest.base is None:   # a delta's shadow never goes live: the merge reads it once
+    if manifest.base is None and (not analyzed or _has_expression_index(cur, table)):
+        # (a delta's shadow never goes live: the merge reads it once)
         cur.execute(render_sql("stir.serving.sql", "analyze.sql", table=f"stir_shadow.{table}"))
+
+
+def _has_expression_index(cur, table: str) -> bool:
+    cur.execute(read_sql("stir.serving.sql", "has_expression_index.sql"), {"table": f"stir_shadow.{table}"})
+    return cur.fetchone()[0]
 
 
 def _live_rows(cur, spec: PublishSpec, marker: str) -> int:
