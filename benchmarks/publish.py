@@ -2,8 +2,8 @@
 the embedded PostgreSQL, everything measured in one run on the same mart, DDL and server:
 
 - Stir's chain (fingerprint, export, transfer, load into an index-free shadow, index
-  builds and checks, swap) per transfer mode: stream (with `copy_streams` COPY sessions),
-  local, ssh (a real sshd on 127.0.0.1, when one is installed);
+  builds and checks, swap) per transfer mode: stream and local (with `copy_streams` COPY
+  sessions), ssh (a real sshd on 127.0.0.1, when one is installed);
 - the legacy path (JSONEachRow export, jsonb COPY, cast-insert, SET LOGGED, indexes);
 - the raw floor (uncompressed CSV export, COPY into an unlogged table without indexes);
 - the longest a reader waits while a swap queues behind a 5-second reader transaction;
@@ -37,7 +37,7 @@ os.environ.update(STIR_HOME=str(HOME), STIR_PROJECT=str(REPO), LUIGI_CONFIG_PATH
 from loguru import logger  # noqa: E402
 
 from stir.postgres import connect  # noqa: E402  (after STIR_HOME is set)
-from stir.publish import remote_stage, schema, steps  # noqa: E402
+from stir.publish import local_stage, remote_stage, schema, steps  # noqa: E402
 from stir.publish.specs import SPECS  # noqa: E402
 from stir.serving.migrate import create_table, migrate  # noqa: E402
 from stir.settings import load_settings  # noqa: E402
@@ -97,12 +97,11 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
     with timed(figures, "export"):
         manifest = steps.export(get_warehouse(), store, spec, fp, compression=compression,
                                 checksum=transfer == "ssh", base=base,
-                                parts=(streams or load_settings().copy_streams) if transfer == "stream" else 1)
+                                parts=(streams or load_settings().copy_streams) if transfer != "ssh" else 1)
     if transfer == "local":
         with timed(figures, "download"):
-            staged = HOME / "stage" / f"{fp}.tsv"
-            store.download(manifest.data_key, staged)
-        data = staged
+            local_stage.stage(store, manifest, HOME / "stage" / fp)
+        data = local_stage.staged(manifest, HOME / "stage" / fp)
     elif transfer == "ssh":
         ssh = remote_stage.connection()
         connection = ssh.__enter__()

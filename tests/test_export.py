@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stir.errors import PublishError
-from stir.publish import steps
+from stir.publish import local_stage, steps
 from stir.publish.specs import PublishSpec
 from stir.store.local import LocalStore
 
@@ -111,17 +111,20 @@ def test_prune_keeps_the_newest_whole_exports_and_drops_abandoned_ones(tmp_path)
 
 
 def test_prune_stage_drops_downloads_of_abandoned_fingerprints(tmp_path):
+    """transfer = local: staged exports (directories) of other fingerprints, whole or .tmp,
+    untouched since the run started, go; the current one and newer ones stay."""
     import os
 
     stage = tmp_path / "leaderboard"
-    stage.mkdir()
-    for name in ("old.tsv.gz", "old2.tsv.gz.tmp", "cur.tsv.gz", "new.tsv.gz.tmp"):
-        (stage / name).write_text("x")
-    for name in ("old.tsv.gz", "old2.tsv.gz.tmp", "cur.tsv.gz"):
+    for name in ("old", "old2.tmp", "cur", "new.tmp"):
+        (stage / name).mkdir(parents=True)
+        (stage / name / "data_0.tsv").write_text("x")
+    (stage / "older.tsv.gz").write_text("x")   # a download of an earlier layout
+    for name in ("old", "old2.tmp", "cur", "older.tsv.gz"):
         os.utime(stage / name, (1000, 1000))
-    removed = steps.prune_stage(tmp_path, "leaderboard", current="cur", started=2000)
-    assert sorted(p.name for p in removed) == ["old.tsv.gz", "old2.tsv.gz.tmp"]
-    assert sorted(p.name for p in stage.iterdir()) == ["cur.tsv.gz", "new.tsv.gz.tmp"]
+    removed = local_stage.prune(tmp_path, "leaderboard", current="cur", started=2000)
+    assert sorted(p.name for p in removed) == ["old", "old2.tmp", "older.tsv.gz"]
+    assert sorted(p.name for p in stage.iterdir()) == ["cur", "new.tmp"]
 
 
 @pytest.mark.parametrize("change", [
@@ -243,11 +246,27 @@ def test_a_local_download_is_a_link_and_a_new_export_never_changes_it(mart, tmp_
     store = LocalStore(tmp_path / "store")
     fp, _ = steps.fingerprint(mart, SPEC)
     manifest = steps.export(mart, store, SPEC, fp, compression="none")
-    staged = tmp_path / "stage" / "leaderboard" / f"{fp}.tsv"
-    store.download(manifest.data_key, staged)
+    directory = tmp_path / "stage" / "leaderboard" / fp
+    local_stage.stage(store, manifest, directory)
+    staged = local_stage.staged(manifest, directory)
     before = staged.read_bytes()
     assert staged.stat().st_ino == store.path(manifest.data_key).stat().st_ino
     mart.command("INSERT INTO stir_test.mart VALUES (3, 'c', true)")
     steps.export(mart, store, SPEC, fp, compression="none")
     assert staged.read_bytes() == before
     assert store.path(manifest.data_key).read_bytes() != before
+
+
+def test_an_export_in_parts_is_staged_whole_for_parallel_copy(mart, tmp_path):
+    """transfer = local with copy_streams = 2: both parts are staged, in order, and the stage
+    appears only once all of them are there."""
+    mart.command("INSERT INTO stir_test.mart SELECT number + 10, toString(number), true FROM numbers(20)")
+    store = LocalStore(tmp_path / "store")
+    fp, _ = steps.fingerprint(mart, SPEC)
+    manifest = steps.export(mart, store, SPEC, fp, compression="none", parts=2)
+    directory = tmp_path / "stage" / "leaderboard" / fp
+    local_stage.stage(store, manifest, directory)
+    files = local_stage.staged(manifest, directory)
+    assert [f.name for f in files] == ["data_0.tsv", "data_1.tsv"]
+    assert sorted(p.name for p in directory.parent.iterdir()) == [fp]   # no .tmp left
+    assert sum(len(f.read_text().splitlines()) - 1 for f in files) == 22

@@ -779,15 +779,3 @@ def prune_exports(store: Store, table: str, keep: int, current: str, started: fl
     if abandoned:
         logger.info("{}: removed {} unfinished export(s) left by an earlier crash", table, len(abandoned))
     return doomed + abandoned
-
-
-def prune_stage(stage_dir: Path, table: str, current: str, started: float) -> list[Path]:
-    """Delete downloads of other fingerprints (whole or .tmp) from the stage directory that a
-    crashed run left there (untouched since `started`). Returns what it deleted."""
-    doomed = [path for path in (stage_dir / table).glob("*")
-              if path.is_file() and not path.name.startswith(current + ".") and path.stat().st_mtime < started]
-    for path in doomed:
-        path.unlink(missing_ok=True)
-    if doomed:
-        logger.info("{}: removed {} staged download(s) left by an earlier crash", table, len(doomed))
-    return doomed

@@ -17,8 +17,8 @@ from loguru import logger
 from stir.errors import PublishError
 from stir.models import ModelsFailed, run_models
 from stir.postgres import connected
-from stir.publish import delta, remote_stage, schema, steps
-from stir.publish.manifest import SUFFIXES, export_prefix, manifest_key
+from stir.publish import delta, local_stage, remote_stage, schema, steps
+from stir.publish.manifest import export_prefix, manifest_key
 from stir.publish.remote_stage import RemoteStage
 from stir.publish.specs import SPECS
 from stir.publish.targets import StoreTarget, TableMarkerTarget
@@ -100,7 +100,7 @@ class ExportMart(_PublishStep):
             base = steps.delta_base(conn, spec)  # merge mode: a delta, if the live version's hashes are kept
         manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
                                 checksum=settings.transfer == "ssh", only=only, base=base,
-                                parts=settings.copy_streams if settings.transfer == "stream" else 1,
+                                parts=settings.copy_streams if settings.transfer in ("stream", "local") else 1,
                                 max_changed=settings.merge_max_changed)
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
@@ -123,9 +123,10 @@ class RemoteStageTarget(luigi.Target):
 
 
 class StageExport(_PublishStep):
-    """Outputs: the export next to PostgreSQL: with transfer = local, downloaded to
-    <stage_dir>/<table>/<fingerprint>.tsv[.gz] on this machine; with transfer = ssh, checked
-    and unpacked on the PostgreSQL host (RemoteStageTarget)."""
+    """Outputs: the export next to PostgreSQL: with transfer = local, downloaded into the
+    directory <stage_dir>/<table>/<fingerprint>/ on this machine (its file or its parts,
+    stir.publish.local_stage); with transfer = ssh, checked and unpacked on the PostgreSQL
+    host (RemoteStageTarget)."""
 
     def requires(self):
         return self.step(ExportMart)
@@ -133,8 +134,7 @@ class StageExport(_PublishStep):
     def output(self):
         if load_settings().transfer == "ssh":
             return RemoteStageTarget(self.table, self.fingerprint)
-        suffix = SUFFIXES[load_settings().compression]
-        return luigi.LocalTarget(str(Path(load_settings().stage_dir) / self.table / f"{self.fingerprint}{suffix}"))
+        return luigi.LocalTarget(str(Path(load_settings().stage_dir) / self.table / self.fingerprint))
 
     def run(self):
         manifest = self.manifest()
@@ -143,7 +143,8 @@ class StageExport(_PublishStep):
             with remote_stage.connection() as conn:
                 RemoteStage(conn, load_settings().ssh_stage_dir).stage(get_store(), manifest)
             return
-        get_store().download(manifest.data_key, Path(self.output().path))
+        self.set_status_message(f"downloading {len(manifest.parts) or 1} file(s) of {manifest.rows:,} rows")
+        local_stage.stage(get_store(), manifest, Path(self.output().path))
 
 
 class LoadShadow(_PublishStep):
@@ -166,7 +167,7 @@ class LoadShadow(_PublishStep):
             with remote_stage.connection() as conn:
                 yield RemoteStage(conn, load_settings().ssh_stage_dir).server_file(manifest)
         elif transfer == "local":
-            yield Path(self.input().path)
+            yield local_stage.staged(manifest, Path(self.input().path))
         elif manifest.parts:   # one COPY stream per part
             yield [lambda key=key: get_store().open(key) for key in manifest.parts]
         else:
@@ -233,7 +234,7 @@ class SwapTable(_PublishStep):
         staged = self.step(StageExport).output()
         if staged.exists():
             staged.remove()
-        steps.prune_stage(Path(settings.stage_dir), self.table, self.fingerprint, PROCESS_STARTED)
+        local_stage.prune(Path(settings.stage_dir), self.table, self.fingerprint, PROCESS_STARTED)
 
 
 class Publish(_RunsOnce):
