@@ -97,7 +97,7 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
     with timed(figures, "export"):
         manifest = steps.export(get_warehouse(), store, spec, fp, compression=compression,
                                 checksum=transfer == "ssh", base=base,
-                                parts=(streams or load_settings().copy_streams) if transfer != "ssh" else 1)
+                                parts=streams or load_settings().copy_streams)
     if transfer == "local":
         with timed(figures, "download"):
             local_stage.stage(store, manifest, HOME / "stage" / fp)

@@ -56,7 +56,7 @@ class Settings:
     # The export's compression: auto is gzip where its bytes cross a network (store = s3 or
     # transfer = ssh) and none otherwise (gzip costs more CPU than it saves on a local disk).
     export_compression: str = "auto"
-    # transfer = stream or local: a whole export is written in this many parts and loaded by as many
+    # A whole export is written in this many parts and loaded by as many
     # COPY sessions at once (COPY is bound by one backend's CPU). 2 by default: at 1M rows on
     # a 2-core machine shared with the warehouse, a median publish took 11.0 s against 12.7 s
     # with one stream (1: one file, one session).

@@ -5,6 +5,7 @@ unpacked and renamed, and PostgreSQL COPYs the server-side file. Arguments are s
 line or the log."""
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from pathlib import Path
 
@@ -56,10 +57,11 @@ def test_stage_check_copy_from_the_server_file_and_swap(ssh_env, pg, tmp_path):
     with remote_stage.connection() as conn:
         stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
         path = stage.stage(store, manifest)   # a local store's object goes over SFTP
-        assert staged_files(ssh_env) == ["sshok.tsv"] and stage.exists("leaderboard", "sshok")
-        assert Path(path).read_text().splitlines()[0] == HEADER   # unpacked on the host
+        assert staged_files(ssh_env) == ["sshok"] and stage.exists("leaderboard", "sshok")
+        assert [p.name for p in Path(path).iterdir()] == ["data.tsv"]
+        assert (Path(path) / "data.tsv").read_text().splitlines()[0] == HEADER   # unpacked on the host
         data = stage.server_file(manifest)
-        assert data.path == path
+        assert data.path == f"{path}/data.tsv"
         steps.load_shadow(pg, SPEC, manifest, data)
         steps.swap(pg, SPEC, manifest)
         stage.remove("leaderboard", "sshok")
@@ -80,7 +82,7 @@ def test_a_download_that_does_not_match_its_manifest_is_refused(ssh_env, tmp_pat
         with pytest.raises(PublishError, match="leaderboard: the export downloaded onto 127.0.0.1 does not match "
                                                "its manifest: .* expected .*; the live table is untouched"):
             RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"]).stage(store, manifest)
-    assert "sshbad.tsv" not in staged_files(ssh_env) and "sshbad.download" not in staged_files(ssh_env)
+    assert staged_files(ssh_env) == []   # neither the bad download nor a partial stage is left
 
 
 def test_a_refused_row_of_a_server_file_is_named(ssh_env, pg, tmp_path):
@@ -95,6 +97,52 @@ def test_a_refused_row_of_a_server_file_is_named(ssh_env, pg, tmp_path):
         with pytest.raises(PublishError, match=r"(?s)the live table is untouched.*lots.*refused: leaderboard row id=7"):
             steps.load_shadow(pg, SPEC, manifest, data)
         stage.remove("leaderboard", "sshrow")
+
+
+def row(i: int, followers: str) -> str:
+    return f"{i}\t2026-01-01 00:00:00\tIA\tINSTAGRAM\tp{i}\t{followers}\t{{}}\ttrue"
+
+
+def put_parts(store: LocalStore, fp: str, parts: list[list[str]]) -> Manifest:
+    """An export in gzip'd parts (copy_streams = 2), each with its size and SHA-256."""
+    keys = [f"exports/leaderboard/{fp}/data_{i}.tsv.gz" for i in range(len(parts))]
+    for key, lines in zip(keys, parts):
+        store.path(key).parent.mkdir(parents=True, exist_ok=True)
+        with gzip.open(store.path(key), "wt") as fh:
+            fh.write("\n".join([HEADER, *lines]) + "\n")
+    sums = tuple(store.checksum(key) for key in keys)
+    return Manifest("leaderboard", SPEC.mart, fp, sum(map(len, parts)), keys[0], columns=tuple(HEADER.split("\t")),
+                    size=sums[0][0], sha256=sums[0][1], parts=tuple(keys), part_sums=sums)
+
+
+def test_parts_are_staged_checked_and_copied_by_a_session_each(ssh_env, pg, tmp_path):
+    """copy_streams = 2 over ssh: both parts are staged in one directory, each checked against
+    its own checksum, and two sessions COPY them from the server-side files; a row one of them
+    refuses is named, and a part that changed after its manifest stages nothing."""
+    migrate(pg)
+    store = LocalStore(tmp_path / "store")
+    bad = put_parts(store, "sshpbad", [[row(1, "1"), row(3, "3")], [row(2, "2"), row(4, "many")]])
+    good = put_parts(store, "sshpok", [[row(1, "10"), row(3, "30")], [row(2, "20"), row(4, "40")]])
+    with remote_stage.connection() as conn:
+        stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
+        stage.stage(store, bad)
+        with pytest.raises(PublishError, match=r"(?s)the live table is untouched.*many.*refused: leaderboard row id=4"):
+            steps.load_shadow(pg, SPEC, bad, stage.server_file(bad))
+        path = stage.stage(store, good)
+        assert sorted(p.name for p in Path(path).iterdir()) == ["data_0.tsv", "data_1.tsv"]
+        steps.load_shadow(pg, SPEC, good, stage.server_file(good))
+        steps.swap(pg, SPEC, good)
+        with gzip.open(store.path(good.parts[1]), "at") as fh:   # changed after its manifest
+            fh.write(row(5, "5") + "\n")
+        with pytest.raises(PublishError, match="does not match its manifest"):
+            stage.stage(store, dataclasses.replace(good, fingerprint="sshpchanged"))
+        for fp in ("sshpbad", "sshpok"):
+            stage.remove("leaderboard", fp)
+    assert staged_files(ssh_env) == []
+    with pg.cursor() as cur:
+        cur.execute("SELECT id, followers FROM leaderboard ORDER BY id")
+        assert cur.fetchall() == [(1, 10), (2, 20), (3, 30), (4, 40)]
+    pg.rollback()
 
 
 def test_an_unknown_host_key_is_refused(ssh_env, monkeypatch, tmp_path):

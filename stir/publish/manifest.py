@@ -26,8 +26,9 @@ class Manifest:
     changed: int | None = None
     gone_key: str | None = None
     # A whole version written in parts for parallel COPY streams: their keys (data_key is the
-    # first); empty for an export in one file.
+    # first); empty for an export in one file. With transfer = ssh, (size, SHA-256) of each.
     parts: tuple[str, ...] = ()
+    part_sums: tuple[tuple[int, str], ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -37,6 +38,7 @@ class Manifest:
         values = json.loads(text)
         values["columns"] = tuple(values.get("columns", ()))
         values["parts"] = tuple(values.get("parts", ()))
+        values["part_sums"] = tuple(tuple(pair) for pair in values.get("part_sums", ()))
         return cls(**values)
 
 

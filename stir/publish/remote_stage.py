@@ -2,11 +2,12 @@
 PostgreSQL reads it with COPY FROM a server-side file.
 
 On the host, under ssh_stage_dir/<table>/:
-  <fingerprint>.download   the object as downloaded (from S3 by a presigned URL fed to curl
-                           on stdin, or sent over SFTP from a local store), then checked
-                           against the manifest's size and SHA-256;
-  <fingerprint>.tsv.tmp    the checked download, decompressed;
-  <fingerprint>.tsv        renamed from .tsv.tmp once whole: its presence means "staged".
+  <fingerprint>.tmp/       being filled: each file of the export (its one file, or its parts
+                           for copy_streams COPY sessions) downloaded as <name>.download (from
+                           S3 by a presigned URL fed to curl on stdin, or sent over SFTP from a
+                           local store), checked against the manifest's size and SHA-256, then
+                           decompressed beside it (data.tsv, or data_0.tsv, data_1.tsv, ...);
+  <fingerprint>/           renamed from .tmp once every file is: its presence means "staged".
 The stage directory must be one PostgreSQL's OS user can read (Stir makes its files readable
 to others, umask 022) and the login role needs pg_read_server_files. Every argument is shell-quoted; no credential appears on a command line (the URL goes on
 curl's stdin, the key's passphrase comes from STIR_SSH_KEY_PASSPHRASE).
@@ -64,7 +65,8 @@ class RemoteStage:
     def __init__(self, conn, stage_dir: str):
         self.conn, self.stage_dir = conn, stage_dir.rstrip("/")
 
-    def path(self, table: str, fingerprint: str, suffix: str = ".tsv") -> str:
+    def path(self, table: str, fingerprint: str, suffix: str = "") -> str:
+        """The fingerprint's stage directory (`suffix` ".tmp": the one being filled)."""
         return f"{self.stage_dir}/{table}/{fingerprint}{suffix}"
 
     def _run(self, command: str, in_stream=None):
@@ -79,47 +81,59 @@ class RemoteStage:
         return result.stdout
 
     def exists(self, table: str, fingerprint: str) -> bool:
-        return self._run(f"test -f {shlex.quote(self.path(table, fingerprint))}").ok
+        return self._run(f"test -d {shlex.quote(self.path(table, fingerprint))}").ok
 
     def stage(self, store: Store, manifest: Manifest) -> str:
-        """Download the manifest's export onto the host, check it, decompress it and rename it
-        into place. Returns the staged file's path on the host."""
+        """Download the manifest's export (its file, or each of its parts) into a temporary
+        directory on the host, check each file's size and SHA-256, decompress them (at once)
+        and rename the directory into place. Returns the staged directory's path on the host."""
         table, fp = manifest.table, manifest.fingerprint
-        if manifest.size is None or manifest.sha256 is None:
+        keys = manifest.parts or (manifest.data_key,)
+        sums = manifest.part_sums or ((manifest.size, manifest.sha256),)
+        if len(sums) != len(keys) or any(size is None or sha is None for size, sha in sums):
             raise PublishError(f"{table}: export {fp} has no checksum in its manifest (exported before transfer = "
                                "ssh was set); run the tier with --restate, or remove the export, to export it again")
-        download, tmp, final = (self.path(table, fp, s) for s in (".download", ".tsv.tmp", ".tsv"))
+        tmp, final = self.path(table, fp, ".tmp"), self.path(table, fp)
         q = shlex.quote
-        # PostgreSQL's own OS user reads the staged file: it is made readable to others (umask 022).
-        self.run(f"umask 022 && mkdir -p {q(self.path(table, '').rsplit('/', 1)[0])}",
-                 f"{table}: creating the stage directory")
-        started = time.monotonic()
-        url = store.presigned_url(manifest.data_key)
+        # PostgreSQL's own OS user reads the staged files: they are made readable to others (umask 022).
+        self.run(f"umask 022 && rm -rf {q(tmp)} && mkdir -p {q(tmp)}", f"{table}: creating the stage directory")
+        started, total, unpack = time.monotonic(), 0, []
+        for key, (size, sha256) in zip(keys, sums):
+            name = key.rsplit("/", 1)[-1]
+            download = f"{tmp}/{name}.download"
+            self._download(store, key, download, table)
+            got_size, got_sha = self._checksum(download, table)
+            if (got_size, got_sha) != (size, sha256):
+                self.run(f"rm -rf {q(tmp)}", f"{table}: removing a bad download")
+                raise PublishError(
+                    f"{table}: the export downloaded onto {self.conn.host} does not match its manifest: "
+                    f"{got_size:,} bytes, sha256 {got_sha[:12]}…, expected {size:,} bytes, sha256 {sha256[:12]}…; "
+                    "the live table is untouched")
+            total += size
+            plain = f"{tmp}/{name.removesuffix('.gz')}"
+            unpack.append(f"gzip -dc {q(download)} > {q(plain)} && rm -f {q(download)}" if name.endswith(".gz")
+                          else f"mv {q(download)} {q(plain)}")
+        # Each file decompressed by a process of its own; the directory is renamed once all are.
+        jobs = " ".join(f"( {command} ) & p{i}=$!;" for i, command in enumerate(unpack))
+        waits = " && ".join(f"wait $p{i}" for i in range(len(unpack)))
+        self.run(f"umask 022 && {jobs} {waits} && mv {q(tmp)} {q(final)}", f"{table}: unpacking the staged export")
+        logger.info("{}: staged {:,} bytes on {} at {} in {:.1f}s", table, total, self.conn.host, final,
+                    time.monotonic() - started)
+        return final
+
+    def _download(self, store: Store, key: str, download: str, table: str) -> None:
+        url = store.presigned_url(key)
         if url is not None:
             # curl reads its URL from stdin (--config -): the signed URL is never in a process list.
             config = io.StringIO(f'url = "{url}"\noutput = "{download}"\n')
             self.run("curl --fail --silent --show-error --retry 3 --config -",
-                     f"{table}: downloading {store.describe(manifest.data_key)} onto the PostgreSQL host",
-                     in_stream=config)
-        else:
-            source = store.open(manifest.data_key)
-            try:
-                self.conn.put(source, download)
-            finally:
-                source.close()
-        size, sha256 = self._checksum(download, table)
-        if (size, sha256) != (manifest.size, manifest.sha256):
-            self.run(f"rm -f {q(download)}", f"{table}: removing a bad download")
-            raise PublishError(
-                f"{table}: the export downloaded onto {self.conn.host} does not match its manifest: {size:,} bytes, "
-                f"sha256 {sha256[:12]}…, expected {manifest.size:,} bytes, sha256 {manifest.sha256[:12]}…; "
-                "the live table is untouched")
-        unpack = "gzip -dc" if manifest.data_key.endswith(".gz") else "cat"
-        self.run(f"umask 022 && {unpack} {q(download)} > {q(tmp)} && mv {q(tmp)} {q(final)} && rm -f {q(download)}",
-                 f"{table}: unpacking the staged export")
-        logger.info("{}: staged {:,} bytes on {} at {} in {:.1f}s", table, size, self.conn.host, final,
-                    time.monotonic() - started)
-        return final
+                     f"{table}: downloading {store.describe(key)} onto the PostgreSQL host", in_stream=config)
+            return
+        source = store.open(key)
+        try:
+            self.conn.put(source, download)
+        finally:
+            source.close()
 
     def _checksum(self, path: str, table: str) -> tuple[int, str]:
         out = self.run(f"stat -c %s {shlex.quote(path)} && sha256sum {shlex.quote(path)}",
@@ -127,28 +141,33 @@ class RemoteStage:
         size, line = out.strip().splitlines()
         return int(size), line.split()[0]
 
-    def server_file(self, manifest: Manifest) -> ServerFile:
-        """The manifest's staged export, for LoadShadow's COPY FROM the server-side file."""
-        table, fp = manifest.table, manifest.fingerprint
-        return ServerFile(self.path(table, fp), manifest.columns, lambda n: self.read_line(table, fp, n))
+    def server_file(self, manifest: Manifest) -> ServerFile | list[ServerFile]:
+        """The manifest's staged export, for LoadShadow's COPY FROM the server-side file: its
+        one file, or its parts in order (one COPY session each)."""
+        directory = self.path(manifest.table, manifest.fingerprint)
+        files = []
+        for key in manifest.parts or (manifest.data_key,):
+            path = f"{directory}/{key.rsplit('/', 1)[-1].removesuffix('.gz')}"
+            files.append(ServerFile(path, manifest.columns, lambda n, path=path: self.read_line(manifest.table, path, n)))
+        return files if manifest.parts else files[0]
 
-    def read_line(self, table: str, fingerprint: str, number: int) -> str:
-        """Line `number` (1-based) of a staged export, to name a row COPY refused."""
-        return self.run(f"sed -n {int(number)}p {shlex.quote(self.path(table, fingerprint))}",
-                        f"{table}: reading line {number} of the staged export")
+    def read_line(self, table: str, path: str, number: int) -> str:
+        """Line `number` (1-based) of a staged file, to name a row COPY refused."""
+        return self.run(f"sed -n {int(number)}p {shlex.quote(path)}", f"{table}: reading line {number} of the staged export")
 
     def remove(self, table: str, fingerprint: str) -> None:
-        self.run(f"rm -f {shlex.quote(self.path(table, fingerprint))}", f"{table}: removing the staged export")
+        self.run(f"rm -rf {shlex.quote(self.path(table, fingerprint))}", f"{table}: removing the staged export")
 
     def prune(self, table: str, current: str, started: float) -> list[str]:
-        """Remove files of other fingerprints (whole or partial) that a crashed run left in the
-        table's stage directory, untouched since `started`. Returns their names."""
+        """Remove staged exports of other fingerprints (whole or partial) that a crashed run
+        left in the table's stage directory, untouched since `started`. Returns their names."""
         directory = self.path(table, "x").rsplit("/", 1)[0]
-        out = self.run(f"test -d {shlex.quote(directory)} || exit 0; "
-                       f"find {shlex.quote(directory)} -maxdepth 1 -type f ! -name {shlex.quote(current + '.*')} "
-                       f"! -newermt @{int(started)} -print -delete", f"{table}: pruning the stage directory")
+        q = shlex.quote
+        out = self.run(f"test -d {q(directory)} || exit 0; "
+                       f"find {q(directory)} -mindepth 1 -maxdepth 1 ! -name {q(current)} ! -name {q(current + '.*')} "
+                       f"! -newermt @{int(started)} -print -exec rm -rf {{}} +", f"{table}: pruning the stage directory")
         doomed = [line.rsplit("/", 1)[-1] for line in out.splitlines() if line.strip()]
         if doomed:
-            logger.info("{}: removed {} staged file(s) left on {} by an earlier crash", table, len(doomed),
+            logger.info("{}: removed {} staged export(s) left on {} by an earlier crash", table, len(doomed),
                         self.conn.host)
         return doomed

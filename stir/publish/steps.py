@@ -205,9 +205,11 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
                 f"{spec.table}: mart {spec.mart} changed while it was exported "
                 f"(fingerprint {expected} -> {now}); run the tier again"
             )
-    size, sha256 = store.checksum(data) if checksum else (None, None)
-    manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=tuple(names), size=size, sha256=sha256,
-                        base=base, changed=changed, gone_key=gone, parts=tuple(written) if len(written) > 1 else ())
+    parts = tuple(written) if len(written) > 1 else ()
+    sums = tuple(store.checksum(key) for key in parts or (data,)) if checksum else ((None, None),)
+    manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=tuple(names), size=sums[0][0],
+                        sha256=sums[0][1], base=base, changed=changed, gone_key=gone, parts=parts,
+                        part_sums=sums if parts and checksum else ())
     store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
     return manifest

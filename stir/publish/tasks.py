@@ -100,15 +100,15 @@ class ExportMart(_PublishStep):
             base = steps.delta_base(conn, spec)  # merge mode: a delta, if the live version's hashes are kept
         manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
                                 checksum=settings.transfer == "ssh", only=only, base=base,
-                                parts=settings.copy_streams if settings.transfer in ("stream", "local") else 1,
+                                parts=settings.copy_streams,
                                 max_changed=settings.merge_max_changed)
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
 
 
 class RemoteStageTarget(luigi.Target):
-    """transfer = ssh: the export, checked and unpacked, at ssh_stage_dir/<table>/<fingerprint>.tsv
-    on the PostgreSQL host."""
+    """transfer = ssh: the export, checked and unpacked, in the directory
+    ssh_stage_dir/<table>/<fingerprint>/ on the PostgreSQL host (stir.publish.remote_stage)."""
 
     def __init__(self, table: str, fingerprint: str):
         self.table, self.fingerprint = table, fingerprint
