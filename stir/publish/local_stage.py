@@ -26,7 +26,7 @@ def stage(store: Store, manifest: Manifest, directory: Path) -> None:
     tmp.mkdir(parents=True)
     for key in _keys(manifest):
         store.download(key, tmp / key.rsplit("/", 1)[-1])
-    os.replace(tmp, directory)
+    os.replace(tmp, directory)   # (fails, rather than nests, if a staged copy is there already)
 
 
 def staged(manifest: Manifest, directory: Path) -> Path | list[Path]:

@@ -116,7 +116,7 @@ class RemoteStage:
         # Each file decompressed by a process of its own; the directory is renamed once all are.
         jobs = " ".join(f"( {command} ) & p{i}=$!;" for i, command in enumerate(unpack))
         waits = " && ".join(f"wait $p{i}" for i in range(len(unpack)))
-        self.run(f"umask 022 && {jobs} {waits} && mv {q(tmp)} {q(final)}", f"{table}: unpacking the staged export")
+        self.run(f"umask 022 && {jobs} {waits} && mv -T {q(tmp)} {q(final)}", f"{table}: unpacking the staged export")
         logger.info("{}: staged {:,} bytes on {} at {} in {:.1f}s", table, total, self.conn.host, final,
                     time.monotonic() - started)
         return final
