@@ -118,7 +118,10 @@ def test_crashed_publish_resumes_after_the_finished_steps(tmp_path):
         "assert luigi.build([StageExport(table='leaderboard', fingerprint=fp)], local_scheduler=True)\n"
     )
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=stir.env, check=True, capture_output=True)
+    stage = stir.home / "stage" / "leaderboard"
+    assert [p.is_dir() for p in stage.iterdir()] == [True]   # the staged export: one directory
     proc = stir.run_tier("daily", "--end", "2026-09-02", "--verbose")
+    assert list(stage.iterdir()) == []   # removed once the table is live
     summary = proc.stderr.split("===== Luigi Execution Summary =====")[1]
     ran = summary.split("ran successfully")[1]
     assert "LoadShadow" in ran and "SwapTable" in ran

@@ -15,23 +15,19 @@ from stir.publish.manifest import Manifest
 from stir.store.base import Store
 
 
-def _keys(manifest: Manifest) -> tuple[str, ...]:
-    return manifest.parts or (manifest.data_key,)
-
-
 def stage(store: Store, manifest: Manifest, directory: Path) -> None:
     """Download the manifest's export into `directory`, whole or not at all."""
     tmp = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for key in _keys(manifest):
+    for key in manifest.files:
         store.download(key, tmp / key.rsplit("/", 1)[-1])
     os.replace(tmp, directory)   # (fails, rather than nests, if a staged copy is there already)
 
 
 def staged(manifest: Manifest, directory: Path) -> Path | list[Path]:
     """The staged export, as the load reads it: its one file, or its parts in order."""
-    files = [directory / key.rsplit("/", 1)[-1] for key in _keys(manifest)]
+    files = [directory / key.rsplit("/", 1)[-1] for key in manifest.files]
     return files if manifest.parts else files[0]
 
 

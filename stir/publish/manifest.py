@@ -30,6 +30,11 @@ class Manifest:
     parts: tuple[str, ...] = ()
     part_sums: tuple[tuple[int, str], ...] = ()
 
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The keys of the export's data: its parts, or its one file."""
+        return self.parts or (self.data_key,)
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 

@@ -59,6 +59,11 @@ def connection(settings: Settings | None = None):
         conn.close()
 
 
+def _staged_name(key: str) -> str:
+    """The name an export file of the store has on the host once staged (decompressed)."""
+    return key.rsplit("/", 1)[-1].removesuffix(".gz")
+
+
 class RemoteStage:
     """Exports staged in ssh_stage_dir on the PostgreSQL host, reached by `conn`."""
 
@@ -88,9 +93,8 @@ class RemoteStage:
         directory on the host, check each file's size and SHA-256, decompress them (at once)
         and rename the directory into place. Returns the staged directory's path on the host."""
         table, fp = manifest.table, manifest.fingerprint
-        keys = manifest.parts or (manifest.data_key,)
         sums = manifest.part_sums or ((manifest.size, manifest.sha256),)
-        if len(sums) != len(keys) or any(size is None or sha is None for size, sha in sums):
+        if len(sums) != len(manifest.files) or any(size is None or sha is None for size, sha in sums):
             raise PublishError(f"{table}: export {fp} has no checksum in its manifest (exported before transfer = "
                                "ssh was set); run the tier with --restate, or remove the export, to export it again")
         tmp, final = self.path(table, fp, ".tmp"), self.path(table, fp)
@@ -98,9 +102,8 @@ class RemoteStage:
         # PostgreSQL's own OS user reads the staged files: they are made readable to others (umask 022).
         self.run(f"umask 022 && rm -rf {q(tmp)} && mkdir -p {q(tmp)}", f"{table}: creating the stage directory")
         started, total, unpack = time.monotonic(), 0, []
-        for key, (size, sha256) in zip(keys, sums):
-            name = key.rsplit("/", 1)[-1]
-            download = f"{tmp}/{name}.download"
+        for key, (size, sha256) in zip(manifest.files, sums):
+            download = f"{tmp}/{key.rsplit('/', 1)[-1]}.download"
             self._download(store, key, download, table)
             got_size, got_sha = self._checksum(download, table)
             if (got_size, got_sha) != (size, sha256):
@@ -110,8 +113,8 @@ class RemoteStage:
                     f"{got_size:,} bytes, sha256 {got_sha[:12]}…, expected {size:,} bytes, sha256 {sha256[:12]}…; "
                     "the live table is untouched")
             total += size
-            plain = f"{tmp}/{name.removesuffix('.gz')}"
-            unpack.append(f"gzip -dc {q(download)} > {q(plain)} && rm -f {q(download)}" if name.endswith(".gz")
+            plain = f"{tmp}/{_staged_name(key)}"
+            unpack.append(f"gzip -dc {q(download)} > {q(plain)} && rm -f {q(download)}" if key.endswith(".gz")
                           else f"mv {q(download)} {q(plain)}")
         # Each file decompressed by a process of its own; the directory is renamed once all are.
         jobs = " ".join(f"( {command} ) & p{i}=$!;" for i, command in enumerate(unpack))
@@ -146,8 +149,8 @@ class RemoteStage:
         one file, or its parts in order (one COPY session each)."""
         directory = self.path(manifest.table, manifest.fingerprint)
         files = []
-        for key in manifest.parts or (manifest.data_key,):
-            path = f"{directory}/{key.rsplit('/', 1)[-1].removesuffix('.gz')}"
+        for key in manifest.files:
+            path = f"{directory}/{_staged_name(key)}"
             files.append(ServerFile(path, manifest.columns, lambda n, path=path: self.read_line(manifest.table, path, n)))
         return files if manifest.parts else files[0]
 

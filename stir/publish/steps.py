@@ -14,7 +14,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
@@ -205,11 +205,12 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
                 f"{spec.table}: mart {spec.mart} changed while it was exported "
                 f"(fingerprint {expected} -> {now}); run the tier again"
             )
-    parts = tuple(written) if len(written) > 1 else ()
-    sums = tuple(store.checksum(key) for key in parts or (data,)) if checksum else ((None, None),)
-    manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=tuple(names), size=sums[0][0],
-                        sha256=sums[0][1], base=base, changed=changed, gone_key=gone, parts=parts,
-                        part_sums=sums if parts and checksum else ())
+    manifest = Manifest(spec.table, spec.mart, expected, rows, data, columns=tuple(names), base=base,
+                        changed=changed, gone_key=gone, parts=tuple(written) if len(written) > 1 else ())
+    if checksum:
+        sums = tuple(store.checksum(key) for key in manifest.files)
+        manifest = replace(manifest, size=sums[0][0], sha256=sums[0][1],
+                           part_sums=sums if manifest.parts else ())
     store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
     return manifest
