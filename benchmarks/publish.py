@@ -97,7 +97,8 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
     with timed(figures, "export"):
         manifest = steps.export(get_warehouse(), store, spec, fp, compression=compression,
                                 checksum=transfer == "ssh", base=base,
-                                parts=streams or load_settings().copy_streams)
+                                parts=streams or load_settings().copy_streams,
+                                parts_min_rows=load_settings().copy_streams_min_rows)
     if transfer == "local":
         with timed(figures, "download"):
             local_stage.stage(store, manifest, HOME / "stage" / fp)

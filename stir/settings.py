@@ -34,7 +34,7 @@ MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port
             "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0,
             "crawler_api_timeout": 0.001, "crawler_api_retries": 0, "crawler_api_backoff": 0,
             "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0, "keyword_report_days": 1,
-            "ssh_port": 1, "copy_streams": 1}
+            "ssh_port": 1, "copy_streams": 1, "copy_streams_min_rows": 0}
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,10 @@ class Settings:
     # a 2-core machine shared with the warehouse, a median publish took 11.0 s against 12.7 s
     # with one stream (1: one file, one session).
     copy_streams: int = 2
+    # ... for marts of at least this many rows; a smaller one loads in one stream, in the
+    # mart's order (parallel sessions interleave the rows on the heap, which moves the
+    # planner's column correlations from run to run, and gains nothing on a small table).
+    copy_streams_min_rows: int = 100_000
     ssh_host: str = ""               # transfer = ssh: the PostgreSQL host
     ssh_port: int = 22
     ssh_user: str = ""               # default: the local user name

@@ -68,6 +68,9 @@ def test_first_run_publishes_the_mart(seeded):
     # transfer = stream stages nothing on this machine; the export stays in the store.
     assert not (stir.home / "stage").exists()
     assert len(list((stir.home / "store" / "exports" / "leaderboard").glob("*/manifest.json"))) == 1
+    # Fewer rows than copy_streams_min_rows: one file, loaded by one stream in the mart's order.
+    assert [sorted(p.name for p in d.iterdir()) for d in (stir.home / "store" / "exports" / "leaderboard").iterdir()] \
+        == [["data.tsv", "manifest.json"]]
 
 
 def test_ranks_match_postgres_own_rank(seeded):

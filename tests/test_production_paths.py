@@ -24,7 +24,7 @@ BIN = Path(sys.executable).parent  # luigid and sqlmesh come with the test envir
 def test_daily_tier_through_s3(moto_s3, tmp_path):
     stir = Stir(tmp_path / "home")
     stir.env.update(STIR_STORE="s3", STIR_S3_BUCKET="stir-exports", STIR_S3_PREFIX="ci", STIR_S3_ENDPOINT_URL=moto_s3,
-                    STIR_COPY_STREAMS="2")
+                    STIR_COPY_STREAMS="2", STIR_COPY_STREAMS_MIN_ROWS="0")
     stir.run("seed", "--profiles", "40", "--months", "2", "--end", "2026-09-01")
     proc = stir.run_tier("daily", "--end", "2026-09-02")
     assert "s3://stir-exports/ci/exports/leaderboard/" in proc.stderr

@@ -146,14 +146,14 @@ def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: 
 
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
            checksum: bool = False, only: frozenset[str] | None = None, base: str | None = None,
-           parts: int = 1, max_changed: float = 1.0) -> Manifest:
+           parts: int = 1, max_changed: float = 1.0, parts_min_rows: int = 0) -> Manifest:
     """Write the mart (its columns in `only`, if given) to the store (export_format, gzip'd or not), then
     its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
     meanwhile. A merge-mode table whose live version `base` has its row hashes kept exports
     only the rows that differ from it, and the keys it lost (stir.publish.delta), unless they
     are more than `max_changed` of its rows: then the whole version, which is swapped in. With
-    `parts` > 1 a whole version is written as that many files, split by key, for as many
-    COPY streams (the manifest lists them)."""
+    `parts` > 1 a whole version of at least `parts_min_rows` rows is written as that many
+    files, split by key, for as many COPY streams (the manifest lists them)."""
     data = data_key(spec.table, expected, compression)
     columns = exported_columns(wh, spec, only)
     select = export_columns(wh, spec, columns)
@@ -165,7 +165,7 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
         delta.keep_hashes(wh, spec, pending, expected)
     if spec.mode == "merge" and base and base != expected and delta.has_hashes(wh, spec, base):
         changed, gone = delta.count_changed(wh, spec, expected, base), gone_key(spec.table, expected)
-        total = int(wh.scalar(render_sql("stir.publish.sql", "row_count.sql", mart=ident(spec.mart))))
+        total = _row_count(wh, spec)
         if changed > max_changed * total:
             logger.info("{}: {:,} of the {:,} rows of {} differ from the live version {}, more than "
                         "merge_max_changed ({:g}): the whole version is exported and swapped in", spec.table,
@@ -178,6 +178,8 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
         _write(wh, store, spec, gone, lambda dest: delta.gone_sql(spec, expected, base, dest))
     else:
         base = None
+        if parts > 1 and _row_count(wh, spec) < parts_min_rows:
+            parts = 1
         if parts > 1:
             # An earlier try of this export may have left parts of another count: none is kept.
             store.delete_prefix(export_prefix(spec.table, expected) + "/")
@@ -197,7 +199,7 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
     if wh.exclusive:
         # Nothing else can write to this warehouse while this process holds it: the mart is
         # still the one fingerprinted, and its row count is table metadata.
-        rows = int(wh.scalar(render_sql("stir.publish.sql", "row_count.sql", mart=ident(spec.mart))))
+        rows = _row_count(wh, spec)
     else:
         now, rows = fingerprint(wh, spec)
         if now != expected:
@@ -214,6 +216,11 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
     store.put_text(manifest_key(spec.table, expected), manifest.to_json())
     logger.info("{}: exported {:,} rows (fingerprint {})", spec.table, rows, expected)
     return manifest
+
+
+def _row_count(wh: Warehouse, spec: PublishSpec) -> int:
+    """The mart's row count (table metadata in MergeTree: no scan)."""
+    return int(wh.scalar(render_sql("stir.publish.sql", "row_count.sql", mart=ident(spec.mart))))
 
 
 def read_manifest(store: Store, table: str, fp: str) -> Manifest:

@@ -100,7 +100,7 @@ class ExportMart(_PublishStep):
             base = steps.delta_base(conn, spec)  # merge mode: a delta, if the live version's hashes are kept
         manifest = steps.export(get_warehouse(), get_store(), spec, self.fingerprint, compression=settings.compression,
                                 checksum=settings.transfer == "ssh", only=only, base=base,
-                                parts=settings.copy_streams,
+                                parts=settings.copy_streams, parts_min_rows=settings.copy_streams_min_rows,
                                 max_changed=settings.merge_max_changed)
         self.set_status_message(f"exported {manifest.rows:,} rows")
         self.set_progress_percentage(100)
