@@ -87,7 +87,8 @@ def fixture_files(directory):
         collection(3, "2026-09-05 00:00:00", is_active=0),                          # deactivated later
     ]
     items = [
-        collection_item(1, 1, "INSTAGRAM", "s1", "2026-09-02 00:00:00", post_type="reels"),
+        # The item's own post_type is not its post's (a reel): the reach estimate is a reel's.
+        collection_item(1, 1, "INSTAGRAM", "s1", "2026-09-02 00:00:00", post_type="image"),
         collection_item(2, 1, "INSTAGRAM", "s2", "2026-09-02 00:00:00"),
         collection_item(3, 1, "INSTAGRAM", "nopost", "2026-09-02 00:00:00"),
         collection_item(4, 1, "INSTAGRAM", "orph", "2026-09-02 00:00:00"),
@@ -234,9 +235,9 @@ def test_collections_rows_and_values(catalogue):
             i1["post_type"], i1["post_link"], i1["profile_social_id"], i1["handle"], i1["profile_pic"],
             i1["followers"], str(i1["published_at"]), i1["likes"], i1["comments"], i1["views"], i1["plays"],
             i1["hashtags"], i1["show_in_report"]) == (
-        "POST", "S1", "INSTAGRAM", "s1", "reels", "https://www.instagram.com/p/s1/", "a1", "ann", "pic_a1",
+        "POST", "S1", "INSTAGRAM", "s1", "image", "https://www.instagram.com/p/s1/", "a1", "ann", "pic_a1",
         1000, "2026-09-07 10:00:00", 10, 2, 0, 100, ["fit", "fun"], True)
-    assert i1["reach"] == math.floor(100 * (0.94 - math.log2(1000) * 0.001))     # estimated, rounded down
+    assert i1["reach"] == math.floor(100 * (0.94 - math.log2(1000) * 0.001))     # a reel's estimate, rounded down
     assert i1["engagement_rate"] == pytest.approx(12 / 1000 * 100, rel=1e-12)
     i2 = found[2]                                                                 # re-crawled; reach 0
     assert (i2["likes"], i2["reach"], i2["hashtags"]) == (25, math.floor((7.6 - math.log10(25) * 0.7) * 0.85 * 25),

@@ -64,7 +64,7 @@ WITH posts AS (
     i.short_code AS short_code,
     i.post_type AS item_post_type,
     p.code IS NOT NULL AS has_post,
-    p.post_type AS post_type,
+    p.post_type AS post_type_of_post,  -- the item has its own post_type, published as post_type
     p.publish_time AS publish_time,
     p.likes AS likes,
     p.comments AS comments,
@@ -101,12 +101,14 @@ SELECT
   views,
   plays,
   -- Instagram: the stored reach when neither NULL nor 0, else the estimate rounded down (NULL
-  -- without the owner's followers); YouTube and items without a post: NULL.
+  -- without the owner's followers); YouTube and items without a post: NULL. The estimate
+  -- follows the post's own type: `post_type` here would be the item's (ClickHouse resolves a
+  -- name to this SELECT's alias before the column).
   multiIf(
     NOT has_post OR platform != 'INSTAGRAM', CAST(NULL AS Nullable(Int64)),
     reach IS NOT NULL AND reach != 0, reach,
     followers IS NULL, CAST(NULL AS Nullable(Int64)),
-    toNullable(toInt64(floor(@post_reach(reach, post_type, plays, likes, followers))))
+    toNullable(toInt64(floor(@post_reach(reach, post_type_of_post, plays, likes, followers))))
   ) AS reach,
   multiIf(
     NOT has_post OR followers IS NULL, CAST(NULL AS Nullable(Float64)),
