@@ -4,13 +4,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+from typing import NamedTuple
 
 from loguru import logger
 
+from stir import late_data
 from stir.errors import StirError
 from stir.settings import Settings, load_settings
 from stir.sqlmesh_lock import hold as hold_sqlmesh_lock
 from stir.timing import MODEL_START
+from stir.warehouse import get_warehouse
 
 
 # Stir applies model changes with skip_backfill on purpose (the run that follows computes
@@ -88,15 +91,16 @@ def context(settings: Settings | None = None):
     return Context(paths=str(settings.sqlmesh_project), config=build_config(settings))
 
 
-def restate(ctx, selector: str, end: str) -> list[str]:
-    """Forget what prod computed for the selected models and everything upstream of them, from
-    the models' start up to `end`, so the run that follows computes those intervals again
-    (for data that changed inside intervals already run). Returns the models restated."""
+def restate(ctx, selector: str, end: str, downstream: bool = False) -> list[str]:
+    """Forget what prod computed for the selected models and everything upstream of them (and
+    with `downstream`, everything downstream too), from the models' start up to `end`, so the
+    runs that follow compute those intervals again (for data that changed inside intervals
+    already run). Returns the models restated."""
     from sqlmesh.utils.date import to_timestamp
 
     # Upstream models too (a tier's marts read staging models of a faster tier, which would not
     # be due again and would feed the restated marts the old data).
-    snapshots = prod_snapshots(ctx, selector)
+    snapshots = prod_snapshots(ctx, f"{selector}+" if downstream else selector)
     if not snapshots:
         return []
     # From a week before the models' start: mart_profile_event_periods starts on the Sunday
@@ -157,10 +161,17 @@ def search_start(ctx, selector: str) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(earliest / 1000, dt.timezone.utc).replace(tzinfo=None)
 
 
-def run_models(selector: str, end: str, restate_intervals: bool = False, settings: Settings | None = None) -> bool:
+class ModelsRun(NamedTuple):
+    ran: bool                  # whether any model interval ran
+    late: list[late_data.Late]  # late rows found, for which the run restated its models
+
+
+def run_models(selector: str, end: str, restate_intervals: bool = False,
+               settings: Settings | None = None) -> ModelsRun:
     """Apply the project's changes to prod (when auto_plan is on, the embedded default), then
     run the selected models' due intervals up to `end`; with `restate_intervals`, every
-    interval up to `end` is computed again. Returns whether any model interval ran."""
+    interval up to `end` is computed again, and so it is when raw rows arrived too late for
+    the incremental models to read them (stir/late_data.py)."""
     settings = settings or load_settings()
     hold_sqlmesh_lock(settings.lock_timeout)
     ctx = context(settings)
@@ -173,7 +184,16 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
         # skip_linter: a mart that no longer fits its serving table fails its own publish (schema
         # drift), not the whole run; a person's `sqlmesh plan` runs the lint rules and stops there.
         ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True, skip_linter=True)
-    if restate_intervals:
+    watch = late_data.LateWatch(get_warehouse(settings), late_data.watches(ctx, selector, end)) \
+        if settings.watch_late_data else None
+    late = watch.find() if watch else []
+    for found in late:
+        logger.warning("late data: {}", found.describe())
+    if late and not restate_intervals:
+        names = restate(ctx, selector, end, downstream=True)
+        logger.warning("late data: restated {} model(s) so the late rows count: {} and everything downstream "
+                       "(the other tiers' models are computed again on their next run)", len(names), selector)
+    elif restate_intervals:
         restate(ctx, selector, end)
     start = search_start(ctx, selector)
     logger.info("sqlmesh: running {} up to {} (missing intervals from {})", selector, end,
@@ -184,7 +204,9 @@ def run_models(selector: str, end: str, restate_intervals: bool = False, setting
         if _PROBLEMS:
             raise ModelsFailed(selector, dict(_PROBLEMS), ran=True)
         raise StirError(f"sqlmesh run of {selector} failed; see the SQLMesh output above")
-    return not status.is_nothing_to_do
+    if watch and not status.is_nothing_to_do:
+        watch.record()
+    return ModelsRun(ran=not status.is_nothing_to_do, late=late)
 
 
 def computed_until(model: str, settings: Settings | None = None) -> str | None:

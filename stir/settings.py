@@ -106,6 +106,9 @@ class Settings:
     keyword_report_days: int = 7      # the daily keyword reports cover the days before T
     central_scheduler: bool = False
     auto_plan: bool = True
+    # Count the raw rows per day that incremental models no longer re-read, and restate them
+    # when a count changes (stir/late_data.py); false: late rows wait for a --restate.
+    watch_late_data: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
     sqlmesh_project: Path | None = None
 

@@ -291,3 +291,29 @@ def test_an_incremental_run_equals_a_run_from_scratch(discovery, tmp_path, monke
     for mart in ("mart_instagram_account_snapshot", "mart_youtube_account_snapshot"):
         kept = stir.sql(f"SELECT DISTINCT toString(snapshot_at) FROM stir_marts.{mart} ORDER BY 1")
         assert [r[0] for r in kept] == ["2026-10-03 11:59:59", "2026-10-03 12:14:59"], mart
+
+
+def test_rows_arriving_too_late_for_the_lookback_restate_the_models(discovery, tmp_path, monkeypatch):
+    """A crawl dated before what the incremental models re-read (the last run's end less their
+    day of lookback) arrives: with watch_late_data off the run never reads it; with it on (the
+    default) the run finds the day whose rows changed, restates the models and publishes it.
+    A run after that with no new rows restates nothing."""
+    stir, conn, _ = discovery
+    monkeypatch.setitem(stir.env, "STIR_MERGE_MAX_CHANGED", "1")
+    write_jsonl(tmp_path / "late", "beat_replica.instagram_post", [
+        ig_post(990, "p1", "late1", "image", "2026-10-01 09:00:00", "2026-10-01 10:00:00", likes=600, comments=1)])
+    stir.run("ingest", str(tmp_path / "late"))
+    assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999) / 2
+    monkeypatch.setitem(stir.env, "STIR_WATCH_LATE_DATA", "false")
+    blind = stir.run_tier("15min", "--end", "2026-10-03 12:30:00")
+    assert "late data" not in blind.stderr
+    assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999) / 2   # missed
+    monkeypatch.setitem(stir.env, "STIR_WATCH_LATE_DATA", "true")
+    found = stir.run_tier("15min", "--end", "2026-10-03 12:45:00")
+    assert "late data: beat_replica.instagram_post: +1 row(s) dated 2026-10-01 (1 day(s)), before " \
+           "2026-10-02 12:00:00 UTC" in found.stderr, found.stderr
+    assert "models restated and run; published instagram_account" in found.stdout
+    assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999 + 600) / 3
+    quiet = stir.run_tier("15min", "--end", "2026-10-03 13:00:00")
+    assert "late data" not in quiet.stderr
+    assert "models ran" in quiet.stdout.strip().splitlines()[-1]

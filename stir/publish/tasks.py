@@ -53,15 +53,15 @@ class RunModels(_RunsOnce):
     def run(self):
         self.set_status_message(f"running SQLMesh models tag:{self.tier} up to {self.end}")
         try:
-            ran = run_models(model_selector(self.tier), end=self.end, restate_intervals=self.restate)
-            failures: dict[str, str] = {}
+            run = run_models(model_selector(self.tier), end=self.end, restate_intervals=self.restate)
+            ran, restated, failures = run.ran, self.restate or bool(run.late), {}
         except ModelsFailed as exc:
             # The tables of the other marts are still published; those of the failed models
             # (and everything downstream, which SQLMesh skipped) fail in Publish, and the
             # tier's result is failed.
-            ran, failures = exc.ran, exc.failures
+            ran, restated, failures = exc.ran, self.restate, exc.failures
             logger.error("{}", exc)
-        record_models(self.tier, self.end, ran=ran, restated=self.restate, failures=failures)
+        record_models(self.tier, self.end, ran=ran, restated=restated, failures=failures)
         self.set_status_message(
             ("models ran" if ran else "no model interval was due") + (f"; {len(failures)} failed" if failures else ""))
         self._done = True
