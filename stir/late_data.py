@@ -6,7 +6,7 @@ outage, a crawler backfilling) would never be read, and the published tables wou
 until someone ran the tier with --restate. So a tier run that runs such models counts, per
 raw source they read and per day, the rows dated before its cutoff (the run's end less the
 models' lookback and one interval: what the next run no longer re-reads), and records the
-counts in stir_meta.late_watch. The next run counts the rows before that same cutoff again:
+counts in stir_meta.late_watch (per selection of models: each reads up to its own cutoff). The next run counts the rows before that same cutoff again:
 a day whose count changed received rows the models never read, so the run restates its
 models and everything downstream of them (the other tiers' marts too) before it runs.
 
@@ -39,7 +39,7 @@ class Watch:
 
 @dataclass(frozen=True)
 class Late:
-    """Rows of `source` dated before `cutoff` that arrived after the run that recorded it."""
+    """Rows of `source` dated before `cutoff` that arrived (or went) after the run that recorded it."""
 
     source: str
     cutoff: dt.datetime
@@ -49,7 +49,7 @@ class Late:
     def describe(self) -> str:
         span = self.days[0] if len(self.days) == 1 else f"{self.days[0]} to {self.days[-1]}"
         return (f"{self.source}: {self.rows:+,} row(s) dated {span} ({len(self.days)} day(s)), before "
-                f"{self.cutoff:%Y-%m-%d %H:%M:%S} UTC, arrived after the last run that read those days")
+                f"{self.cutoff:%Y-%m-%d %H:%M:%S} UTC, changed since the last run of these models read them")
 
 
 def watches(ctx, selector: str, end: str) -> list[Watch]:
@@ -76,12 +76,13 @@ class LateWatch:
     """find() compares the sources' rows per day with what the last run recorded; record(),
     after a run that computed the models, stores this run's counts."""
 
-    def __init__(self, wh: Warehouse, sources: list[Watch]):
-        self.wh, self.sources = wh, sources
+    def __init__(self, wh: Warehouse, reader: str, sources: list[Watch]):
+        # reader: the selection of models the counts are kept for (each reads up to its own cutoff)
+        self.wh, self.reader, self.sources = wh, reader, sources
         self._counts: dict[str, dict[str, int]] = {}
 
     def find(self) -> list[Late]:
-        recorded = _recorded([w.source for w in self.sources])
+        recorded = _recorded(self.reader, [w.source for w in self.sources])
         late = []
         for w in self.sources:
             cutoff, before = recorded.get(w.source, (w.cutoff, None))
@@ -106,17 +107,18 @@ class LateWatch:
             with conn.cursor() as cur:
                 for w in counted:
                     cur.execute(read_sql("stir.serving.sql", "late_watch_record.sql"),
-                                {"source": w.source, "cutoff": w.cutoff, "day_rows": json.dumps(self._counts[w.source])})
+                                {"reader": self.reader, "source": w.source, "cutoff": w.cutoff,
+                                 "day_rows": json.dumps(self._counts[w.source])})
             conn.commit()
 
 
-def _recorded(sources: list[str]) -> dict[str, tuple[dt.datetime, dict[str, int]]]:
+def _recorded(reader: str, sources: list[str]) -> dict[str, tuple[dt.datetime, dict[str, int]]]:
     if not sources:
         return {}
     with connected() as conn:
         with conn.cursor() as cur:
             cur.execute(read_sql("stir.serving.sql", "meta.sql"))
-            cur.execute(read_sql("stir.serving.sql", "late_watch_read.sql"), {"sources": sources})
+            cur.execute(read_sql("stir.serving.sql", "late_watch_read.sql"), {"reader": reader, "sources": sources})
             found = {source: (cutoff, dict(day_rows)) for source, cutoff, day_rows in cur.fetchall()}
         conn.commit()
     return found

@@ -184,12 +184,12 @@ def run_models(selector: str, end: str, restate_intervals: bool = False,
         # skip_linter: a mart that no longer fits its serving table fails its own publish (schema
         # drift), not the whole run; a person's `sqlmesh plan` runs the lint rules and stops there.
         ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True, skip_linter=True)
-    watch = late_data.LateWatch(get_warehouse(settings), late_data.watches(ctx, selector, end)) \
+    watch = late_data.LateWatch(get_warehouse(settings), selector, late_data.watches(ctx, selector, end)) \
         if settings.watch_late_data else None
     late = watch.find() if watch else []
     for found in late:
         logger.warning("late data: {}", found.describe())
-    if late and not restate_intervals:
+    if late:  # with --restate too: the other tiers' models downstream must see the late rows
         names = restate(ctx, selector, end, downstream=True)
         logger.warning("late data: restated {} model(s) so the late rows count: {} and everything downstream "
                        "(the other tiers' models are computed again on their next run)", len(names), selector)

@@ -29,11 +29,14 @@ ALTER TABLE stir_meta.tier_runs ADD COLUMN IF NOT EXISTS models text;
 -- The models that failed (an audit included) or were skipped after an upstream failure, with the
 -- error: {"stir_marts.mart_x": "..."}. Their tables are not published; the others are.
 ALTER TABLE stir_meta.tier_runs ADD COLUMN IF NOT EXISTS model_failures jsonb;
--- Late data watch (stir/late_data.py): per raw source that incremental models read, its rows
--- per day dated before `cutoff` (the last run's end less the models' lookback), {"YYYY-MM-DD": n}.
+-- Late data watch (stir/late_data.py): per selection of incremental models (a tier's, e.g.
+-- tag:15min) and raw source they read, the source's rows per day dated before `cutoff` (the
+-- last run's end less the models' lookback), {"YYYY-MM-DD": n}.
 CREATE TABLE IF NOT EXISTS stir_meta.late_watch (
-    source       text PRIMARY KEY,
+    reader       text NOT NULL,
+    source       text NOT NULL,
     cutoff       timestamp NOT NULL,
     day_rows     jsonb NOT NULL,
-    recorded_at  timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc')
+    recorded_at  timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
+    PRIMARY KEY (reader, source)
 );
