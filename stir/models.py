@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import time
 from typing import NamedTuple
 
 from loguru import logger
@@ -186,7 +187,12 @@ def run_models(selector: str, end: str, restate_intervals: bool = False,
         ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True, skip_linter=True)
     watch = late_data.LateWatch(get_warehouse(settings), selector, late_data.watches(ctx, selector, end)) \
         if settings.watch_late_data else None
-    late = watch.find() if watch else []
+    late = []
+    if watch:
+        began = time.perf_counter()
+        late = watch.find()
+        logger.info("late data watch: {} raw source(s) counted in {:.2f}s{}", len(watch.sources),
+                    time.perf_counter() - began, "" if late else ", none late")
     for found in late:
         logger.warning("late data: {}", found.describe())
     if late:  # with --restate too: the other tiers' models downstream must see the late rows
