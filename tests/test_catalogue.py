@@ -292,6 +292,24 @@ def test_genre_overview_groups(catalogue):
     assert len(ids) == len(set(ids))
 
 
+def test_time_series_and_leaderboard_do_not_depend_on_the_end(catalogue, tmp_path):
+    """metrics.md: the same raw data gives the same time series and board whatever the run's
+    end. A run ending before many of the fixture's events (a1's of 09-22 to 10-01, c1's of
+    10-03, whose periods start after that end) publishes exactly the rows of the run at END."""
+    _, conn, _ = catalogue
+    early = Stir(tmp_path / "early")
+    fixture_files(tmp_path / "in")
+    early.run("ingest", str(tmp_path / "in"))
+    for tier in ("2h", "daily"):
+        early.run_tier(tier, "--end", "2026-09-21 00:00:00")
+    other = early.pg()
+    try:
+        for query in ("SELECT * FROM social_profile_time_series ORDER BY id", "SELECT * FROM leaderboard ORDER BY id"):
+            assert table_rows(other, query) == table_rows(conn, query), query
+    finally:
+        other.close()
+
+
 # -- second runs ---------------------------------------------------------------------------
 
 def test_a_second_run_with_the_same_end_publishes_nothing(catalogue):

@@ -7,15 +7,19 @@
 -- (34 days of 2 h intervals) reaches back past the current month's and week's start, and the
 -- previous month's on its first day, so every period whose events can still change (staging
 -- takes crawls arriving up to a day late) is recomputed; older periods are left as they are.
+-- No upper bound: a period starting after the run's end T (events dated after T) is kept,
+-- so the time series does not depend on T. It is filed under the run's last day
+-- (`interval_date`, the time column: the period's start, or the interval's end day when
+-- later), which the next run's lookback covers, so that run replaces it.
 MODEL (
   name stir_marts.mart_profile_event_periods,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column date, lookback 408),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column interval_date, lookback 408),
   -- A Sunday: the week of the models' first day (2024-01-01, a Monday) starts on 2023-12-31,
   -- and a period is written only by the intervals it starts in.
   start '2023-12-31',
   cron '0 */2 * * *',
   allow_partials true,
-  partitioned_by toStartOfMonth(date),
+  partitioned_by toStartOfMonth(interval_date),
   grain (platform, profile_id, monthly_stats, date),
   physical_properties (order_by = (platform, profile_id, monthly_stats, date)),
   tags (2h),
@@ -28,7 +32,7 @@ MODEL (
 WITH events AS (
   SELECT platform, profile_id, insert_timestamp, followers, following, views, uploads
   FROM stir_staging.stg_profile_events
-  WHERE insert_timestamp >= toStartOfMonth(@start_dt) AND insert_timestamp <= @end_dt
+  WHERE insert_timestamp >= toStartOfMonth(@start_dt)
 ), periods AS (
   SELECT
     platform,
@@ -54,8 +58,10 @@ SELECT
   CAST(period_followers AS Nullable(Int64)) AS followers,
   CAST(period_following AS Nullable(Int64)) AS following,
   CAST(period_views_total AS Nullable(Int64)) AS views_total,
-  CAST(period_uploads_total AS Nullable(Int64)) AS uploads_total
+  CAST(period_uploads_total AS Nullable(Int64)) AS uploads_total,
+  least(CAST(date AS Date), toDate(toDateTime(@end_epoch, 'UTC'))) AS interval_date
 FROM periods
--- SQLMesh replaces the rows dated toDate(start) .. toDate(end) (a Date time column); each of
--- those periods starts at or after the first event read, so it is complete.
-WHERE date >= toDate(@start_dt) AND date <= toDate(@end_dt)
+-- SQLMesh replaces the rows filed toDate(start) .. toDate(end) (a Date time column): the
+-- periods starting from toDate(start) on, each complete (it starts at or after the first
+-- event read).
+WHERE date >= toDate(@start_dt)

@@ -1,14 +1,19 @@
 -- Every profile crawl event with its metrics parsed: a metric is a JSON integer or NULL
--- (absent, null, or of another JSON type). Incremental: a run parses only the events of its
--- new intervals, plus a day of lookback for crawls that arrive late; older late data needs
--- `bin/run_tier TIER --restate`. Events of every profile are kept; the marts keep those of
--- profiles with an account row. Daily partitions, so a run rewrites about a day of events.
+-- (absent, null, or of another JSON type). Incremental: a run parses only the events dated
+-- from its intervals' start (plus a day of lookback for crawls that arrive late; older late
+-- rows are found by Stir's late-data watch), with no upper bound: an event dated after the
+-- run's end T counts, so the marts that do not depend on T (leaderboard, time series) see
+-- the same events whatever the end. Such an event is filed under the run's last interval
+-- (`interval_time`, the time column: insert_timestamp, or the interval's end when later),
+-- so the next run, whose lookback covers that interval, replaces it with the event itself.
+-- Events of every profile are kept; the marts keep those of profiles with an account row.
+-- Daily partitions, so a run rewrites about a day of events.
 MODEL (
   name stir_staging.stg_profile_events,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column insert_timestamp, lookback 96),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column interval_time, lookback 96),
   cron '*/15 * * * *',
   allow_partials true,
-  partitioned_by toDate(insert_timestamp),
+  partitioned_by toDate(interval_time),
   physical_properties (order_by = (platform, profile_id, insert_timestamp)),
   tags (15min),
 );
@@ -21,6 +26,7 @@ SELECT
   @json_int(metrics, 'followers') AS followers,
   @json_int(metrics, 'following') AS following,
   @json_int(metrics, 'views') AS views,
-  @json_int(metrics, 'uploads') AS uploads
+  @json_int(metrics, 'uploads') AS uploads,
+  least(insert_timestamp, toDateTime(@end_epoch, 'UTC')) AS interval_time
 FROM _e.profile_log_events
-WHERE insert_timestamp BETWEEN @start_dt AND @end_dt
+WHERE insert_timestamp >= @start_dt
