@@ -306,7 +306,7 @@ def test_rows_arriving_too_late_for_the_lookback_restate_the_models(discovery, t
     assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999) / 2
     monkeypatch.setitem(stir.env, "STIR_WATCH_LATE_DATA", "false")
     blind = stir.run_tier("15min", "--end", "2026-10-03 12:30:00")
-    assert "late data" not in blind.stderr
+    assert "late data" not in blind.stderr   # not even counted
     assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999) / 2   # missed
     monkeypatch.setitem(stir.env, "STIR_WATCH_LATE_DATA", "true")
     found = stir.run_tier("15min", "--end", "2026-10-03 12:45:00")
@@ -315,5 +315,6 @@ def test_rows_arriving_too_late_for_the_lookback_restate_the_models(discovery, t
     assert "models restated and run; published instagram_account" in found.stdout
     assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999 + 600) / 3
     quiet = stir.run_tier("15min", "--end", "2026-10-03 13:00:00")
-    assert "late data" not in quiet.stderr
+    assert "late data watch: 5 raw source(s) counted in" in quiet.stderr and "none late" in quiet.stderr
+    assert "late data:" not in quiet.stderr
     assert "models ran" in quiet.stdout.strip().splitlines()[-1]
