@@ -21,13 +21,13 @@ def stage(store: Store, manifest: Manifest, directory: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for key in manifest.files:
-        store.download(key, tmp / key.rsplit("/", 1)[-1])
+        store.download(key, tmp / Manifest.file_name(key))
     os.replace(tmp, directory)   # (fails, rather than nests, if a staged copy is there already)
 
 
 def staged(manifest: Manifest, directory: Path) -> Path | list[Path]:
     """The staged export, as the load reads it: its one file, or its parts in order."""
-    files = [directory / key.rsplit("/", 1)[-1] for key in manifest.files]
+    files = [directory / Manifest.file_name(key) for key in manifest.files]
     return files if manifest.parts else files[0]
 
 

@@ -35,6 +35,11 @@ class Manifest:
         """The keys of the export's data: its parts, or its one file."""
         return self.parts or (self.data_key,)
 
+    @staticmethod
+    def file_name(key: str) -> str:
+        """The name an export file of the store keeps when staged next to PostgreSQL."""
+        return key.rsplit("/", 1)[-1]
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 

@@ -61,7 +61,7 @@ def connection(settings: Settings | None = None):
 
 def _staged_name(key: str) -> str:
     """The name an export file of the store has on the host once staged (decompressed)."""
-    return key.rsplit("/", 1)[-1].removesuffix(".gz")
+    return Manifest.file_name(key).removesuffix(".gz")
 
 
 class RemoteStage:
@@ -103,7 +103,7 @@ class RemoteStage:
         self.run(f"umask 022 && rm -rf {q(tmp)} && mkdir -p {q(tmp)}", f"{table}: creating the stage directory")
         started, total, unpack = time.monotonic(), 0, []
         for key, (size, sha256) in zip(manifest.files, sums):
-            download = f"{tmp}/{key.rsplit('/', 1)[-1]}.download"
+            download = f"{tmp}/{Manifest.file_name(key)}.download"
             self._download(store, key, download, table)
             got_size, got_sha = self._checksum(download, table)
             if (got_size, got_sha) != (size, sha256):
