@@ -91,6 +91,13 @@ def fixture_files(directory):
     items.append(collection_item(20, 2, "INSTAGRAM", "s4", "2026-09-01 00:00:00"))
     log = [{"id": 1, "flow": "refresh_post_by_shortcode", "platform": "INSTAGRAM", "params": '{"shortcode": "s3"}',
             "status": "COMPLETE", "priority": 1, "created_at": "2026-10-10 10:00:00", "updated_at": "2026-10-10 10:05:00"}]
+    # a2's picture was asked for and failed within the same second: FAILED wins the tie, and it is
+    # asked for again (argMax on updated_at alone kept PENDING: the first row it read of the two).
+    a2_pic = json.dumps({"entity_type": "profile", "entity_id": "a2", "asset_type": "profile_picture",
+                         "original_url": "pic_a2"})
+    log += [{"id": 900, "flow": "asset_upload_flow", "platform": "INSTAGRAM", "params": a2_pic, "status": status,
+             "priority": 2, "created_at": "2026-10-10 09:00:00", "updated_at": "2026-10-10 09:00:00"}
+            for status in ("PENDING", "FAILED")]
     def ev(code, status, at):
         return {"flow": "refresh_post_by_shortcode", "params": json.dumps({"shortcode": code}), "status": status,
                 "event_timestamp": at}

@@ -4,13 +4,18 @@
 -- URL younger than $max_age_s seconds. Highest-follower profiles (and their posts) first;
 -- `priority` = the number of digits of the followers, so a worker taking the highest
 -- priority first takes them first. At most $limit.
+-- A request's latest status is that of its replica row with the greatest updated_at; rows of
+-- one second tie, and then the status furthest along wins (PENDING, PROCESSING, FAILED,
+-- COMPLETE), so a request that failed within the second it was queued is queued again.
 WITH queue AS (
   SELECT
     JSONExtractString(params, 'entity_type') AS entity_type,
     JSONExtractString(params, 'entity_id') AS entity_id,
     JSONExtractString(params, 'asset_type') AS asset_type,
     JSONExtractString(params, 'original_url') AS original_url,
-    argMax(CAST(status AS String), updated_at) AS latest_status,
+    argMax(CAST(status AS String),
+           (updated_at, indexOf(['PENDING', 'PROCESSING', 'FAILED', 'COMPLETE'], CAST(status AS String))))
+      AS latest_status,
     max(updated_at) AS latest_update
   FROM beat_replica.scrape_request_log
   WHERE flow = 'asset_upload_flow' AND created_at < $t
