@@ -155,9 +155,29 @@ def test_row_hashes_of_other_versions_are_pruned(stage, pg):
     delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, ["id", "followers"]), "oldversion")
     crashed = delta.write_hashes(wh, SPEC, ["id"])    # a publish killed before it named its hashes
     assert delta.has_hashes(wh, SPEC, "oldversion") and wh.table_exists(crashed)
-    assert "oldversion" in delta.prune_hashes(wh, SPEC, {live_fp})
+    time.sleep(1.1)
+    started = time.time()
+    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, ["id"]), "concurrent")   # another run's, since
+    assert "oldversion" in delta.prune_hashes(wh, SPEC, {live_fp}, started)
     assert not delta.has_hashes(wh, SPEC, "oldversion") and delta.has_hashes(wh, SPEC, live_fp)
     assert not wh.table_exists(crashed)
+    assert delta.has_hashes(wh, SPEC, "concurrent")
+    assert "concurrent" in delta.prune_hashes(wh, SPEC, {live_fp}, time.time() + 1)
+
+
+def test_two_publishes_naming_the_same_hashes_at_once(stage, monkeypatch):
+    """A publish that finds no hashes of its version, then loses the rename to a concurrent
+    publish of the same version, drops its own copy: same rows, same hashes."""
+    wh, _ = stage
+    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, ["id"]), "raced")
+    mine = delta.write_hashes(wh, SPEC, ["id"])
+    real, calls = delta.has_hashes, []
+    def checked_before_the_other_renamed(*args):
+        calls.append(args)
+        return len(calls) > 1 and real(*args)
+    monkeypatch.setattr(delta, "has_hashes", checked_before_the_other_renamed)
+    delta.keep_hashes(wh, SPEC, mine, "raced")
+    assert len(calls) == 2 and not wh.table_exists(mine) and real(wh, SPEC, "raced")
 
 
 def test_the_fingerprint_of_a_merge_table_is_summed_from_the_hashes_it_keeps(stage):

@@ -45,11 +45,15 @@ def hashes_sum(wh: Warehouse, table: str) -> tuple[int, str]:
 def keep_hashes(wh: Warehouse, spec: PublishSpec, pending: str, fingerprint: str) -> None:
     """Name pending hashes as version `fingerprint`'s (if that version's are kept already, they
     are the same hashes, and the pending ones go)."""
-    if has_hashes(wh, spec, fingerprint):
-        wh.command(render_sql("stir.publish.sql", "drop_hashes.sql", hashes=pending))
-    else:
-        wh.command(render_sql("stir.publish.sql", "hashes_rename.sql", pending=pending,
-                              hashes=hashes_table(spec.table, fingerprint)))
+    if not has_hashes(wh, spec, fingerprint):
+        try:
+            wh.command(render_sql("stir.publish.sql", "hashes_rename.sql", pending=pending,
+                                  hashes=hashes_table(spec.table, fingerprint)))
+            return
+        except Exception:
+            if not has_hashes(wh, spec, fingerprint):   # not a concurrent publish's rename: a failure
+                raise
+    wh.command(render_sql("stir.publish.sql", "drop_hashes.sql", hashes=pending))
 
 
 def has_hashes(wh: Warehouse, spec: PublishSpec, fingerprint: str) -> bool:
@@ -79,12 +83,15 @@ def gone_sql(spec: PublishSpec, fingerprint: str, base: str, destination: str) -
                       hashes=hashes_table(spec.table, fingerprint), base=hashes_table(spec.table, base))
 
 
-def prune_hashes(wh: Warehouse, spec: PublishSpec, keep: set[str]) -> list[str]:
+def prune_hashes(wh: Warehouse, spec: PublishSpec, keep: set[str], started: float) -> list[str]:
     """Drop the kept hashes of every version of the table but those in `keep` (the live one
-    and the backup's, which a rollback makes live again). Returns the fingerprints dropped."""
+    and the backup's, which a rollback makes live again), and pending ones a crash left, of
+    the tables made before `started` (the run's start: a newer one may be a concurrent
+    publish's, still in use). Returns the fingerprints (and pending names) dropped."""
     prefix = f"{spec.table}__"
-    names = [name for (name,) in wh.query(render_sql("stir.publish.sql", "hashes_tables.sql", prefix=prefix))]
-    doomed = [name.removeprefix(prefix) for name in names if name.removeprefix(prefix) not in keep]
+    tables = wh.query(render_sql("stir.publish.sql", "hashes_tables.sql", prefix=prefix))
+    doomed = [name.removeprefix(prefix) for name, made in tables
+              if name.removeprefix(prefix) not in keep and int(made) + 1 <= started]
     for fingerprint in doomed:
         wh.command(render_sql("stir.publish.sql", "drop_hashes.sql", hashes=hashes_table(spec.table, fingerprint)))
     return doomed

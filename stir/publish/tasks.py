@@ -221,7 +221,7 @@ class SwapTable(_PublishStep):
                 raise
             if spec.mode == "merge":  # keep the row hashes of the live version and the backup's
                 keep = {self.fingerprint, steps.marked_fingerprint(conn, "stir_backup", self.table)}
-                delta.prune_hashes(get_warehouse(), spec, keep)
+                delta.prune_hashes(get_warehouse(), spec, keep, PROCESS_STARTED)
         self.set_status_message(f"live: {manifest.rows:,} rows; the swap took {tries} tries, {waited:.2f}s waiting")
         # The staged copy has served its purpose (the export stays in the store).
         steps.prune_exports(get_store(), self.table, settings.keep_exports, self.fingerprint, PROCESS_STARTED)
