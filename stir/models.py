@@ -162,6 +162,27 @@ def search_start(ctx, selector: str) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(earliest / 1000, dt.timezone.utc).replace(tzinfo=None)
 
 
+def apply_changes(ctx, run_tests: bool = True) -> bool:
+    """auto_plan: apply the project's model changes to prod, if it has any, without computing
+    anything (the run evaluates every missing interval up to its end, so T is the same whether
+    or not the plan changed). The plan is built once, and the model tests run (unless not
+    `run_tests`) only when there is a change to apply. Returns whether there was."""
+    # skip_linter: a mart that no longer fits its serving table fails its own publish (schema
+    # drift), not the whole run; a person's `sqlmesh plan` runs the lint rules and stops there.
+    builder = ctx.plan_builder("prod", skip_tests=True, skip_linter=True, skip_backfill=True)
+    if not builder.build().has_changes:
+        return False
+    logger.info("sqlmesh: the project differs from prod; applying it (auto_plan), the run computes it")
+    if run_tests:
+        result = ctx.test()
+        if not result.wasSuccessful():
+            failed = sorted({str(test) for test, _ in result.failures + result.errors})
+            raise StirError(f"sqlmesh: model test(s) failed, so the project's changes were not applied to prod "
+                            f"and no model ran: {', '.join(failed)}")
+    ctx.console.plan(builder, auto_apply=True, default_catalog=ctx.default_catalog, no_prompts=True)
+    return True
+
+
 class ModelsRun(NamedTuple):
     ran: bool                  # whether any model interval ran
     late: list[late_data.Late]  # late rows found, for which the run restated its models
@@ -176,15 +197,8 @@ def run_models(selector: str, end: str, restate_intervals: bool = False,
     settings = settings or load_settings()
     hold_sqlmesh_lock(settings.lock_timeout)
     ctx = context(settings)
-    # The model tests run once, in the plan itself, not also in this check for changes.
-    if settings.auto_plan and not prod_is_current(ctx) \
-            and ctx.plan_builder("prod", skip_tests=True, skip_linter=True).build().has_changes:
-        # Apply model changes without computing anything: the run below evaluates every
-        # missing interval up to `end`, so T is the same whether or not the plan changed.
-        logger.info("sqlmesh: the project differs from prod; applying it (auto_plan), the run computes it")
-        # skip_linter: a mart that no longer fits its serving table fails its own publish (schema
-        # drift), not the whole run; a person's `sqlmesh plan` runs the lint rules and stops there.
-        ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True, skip_linter=True)
+    if settings.auto_plan and not prod_is_current(ctx):
+        apply_changes(ctx, settings.plan_tests)
     watch = late_data.LateWatch(get_warehouse(settings), selector, late_data.watches(ctx, selector, end)) \
         if settings.watch_late_data else None
     late = []

@@ -106,6 +106,7 @@ class Settings:
     keyword_report_days: int = 7      # the daily keyword reports cover the days before T
     central_scheduler: bool = False
     auto_plan: bool = True
+    plan_tests: bool = True  # auto_plan runs the SQLMesh model tests before it applies a change
     # Count the raw rows per day that incremental models no longer re-read, and restate them
     # when a count changes (stir/late_data.py); false: late rows wait for a --restate.
     watch_late_data: bool = True

@@ -31,6 +31,9 @@ os.environ["STIR_PROJECT"] = str(REPO)
 STIR_BIN = Path(sys.executable).parent / "stir"
 os.environ["LUIGI_CONFIG_PATH"] = str(REPO / "luigi.cfg")
 os.environ.setdefault("STIR_LOG_LEVEL", "INFO")
+# The SQLMesh model tests run once (test_production_paths), not in the plan of every Stir home
+# a test makes (2 s each); test_republish checks that a failing one stops the plan.
+os.environ["STIR_PLAN_TESTS"] = "false"
 
 
 @pytest.fixture(scope="session")

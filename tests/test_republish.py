@@ -90,6 +90,22 @@ def test_model_change_publishes_again(project_stir):
     assert live(stir) == ((rows, 0), publishes + 1) and enabled > 0
 
 
+def test_a_failing_model_test_applies_nothing(project_stir, monkeypatch):
+    """With plan_tests on (the default; this suite turns it off in every other home), a
+    project change whose model test fails is not applied: the run fails naming the test, and
+    prod and the live table stay as they were."""
+    stir, project = project_stir
+    before = live(stir)
+    monkeypatch.setitem(stir.env, "STIR_PLAN_TESTS", "true")
+    path = project / "models/marts/mart_instagram_account_monthly.sql"
+    path.write_text(path.read_text().replace("  f.followers AS followers,", "  f.followers + 1 AS followers,"))
+    proc = stir.run_tier("daily", "--end", "2026-09-02", check=False)
+    assert proc.returncode == 1
+    assert "sqlmesh: model test(s) failed, so the project's changes were not applied to prod and no model ran: " \
+           "test_instagram_account_monthly" in proc.stderr, proc.stderr
+    assert model_state(stir)[0] is False and live(stir) == before
+
+
 def test_rejected_rows_fail_the_tier_and_keep_the_live_table(project_stir):
     stir, project = project_stir
     before = live(stir)
