@@ -140,11 +140,28 @@ def keys_crawled_since_start(evaluator, source, key, time_column):
 def _since_start(evaluator, time_column) -> str:
     """' WHERE time_column >= <the interval's start>', or '' (every row) on a model's first
     interval (at the models' start) and when rendering without an interval."""
+    if _first_interval(evaluator):
+        return ""
+    start = evaluator.locals["start_dt"]
+    return f" WHERE {_sql(time_column)} >= toDateTime('{start:%Y-%m-%d %H:%M:%S}', 'UTC')"
+
+
+def _first_interval(evaluator) -> bool:
+    """Whether the model is evaluated from its first interval (its start is at or before the
+    models' start, the `model_start` variable), or without an interval."""
     start = evaluator.locals.get("start_dt")
     first = evaluator.var("model_start")
-    if start is None or first is None or start.replace(tzinfo=None) <= datetime.fromisoformat(first):
-        return ""
-    return f" WHERE {_sql(time_column)} >= toDateTime('{start:%Y-%m-%d %H:%M:%S}', 'UTC')"
+    return start is None or first is None or start.replace(tzinfo=None) <= datetime.fromisoformat(first)
+
+
+@macro()
+def from_start(evaluator, column, bound):
+    """`column >= bound` for a time-range model's WHERE, except on its first interval, where
+    every row counts (TRUE): rows dated before the models' start are the first interval's,
+    filed under its start by the model's time column (GREATEST(..., @start_dt)), not lost."""
+    if _first_interval(evaluator):
+        return "TRUE"
+    return f"{_sql(column)} >= {_sql(bound)}"
 
 
 @macro()

@@ -10,7 +10,8 @@
 -- No upper bound: a period starting after the run's end T (events dated after T) is kept,
 -- so the time series does not depend on T. It is filed under the run's last day
 -- (`interval_date`, the time column: the period's start, or the interval's end day when
--- later), which the next run's lookback covers, so that run replaces it.
+-- later), which the next run's lookback covers, so that run replaces it. The first interval
+-- reads every event, and files the periods starting before the model's start under its start.
 MODEL (
   name stir_marts.mart_profile_event_periods,
   kind INCREMENTAL_BY_TIME_RANGE (time_column interval_date, lookback 408),
@@ -32,7 +33,7 @@ MODEL (
 WITH events AS (
   SELECT platform, profile_id, insert_timestamp, followers, following, views, uploads
   FROM stir_staging.stg_profile_events
-  WHERE insert_timestamp >= toStartOfMonth(@start_dt)
+  WHERE @from_start(insert_timestamp, toStartOfMonth(@start_dt))
 ), periods AS (
   SELECT
     platform,
@@ -59,9 +60,9 @@ SELECT
   CAST(period_following AS Nullable(Int64)) AS following,
   CAST(period_views_total AS Nullable(Int64)) AS views_total,
   CAST(period_uploads_total AS Nullable(Int64)) AS uploads_total,
-  least(CAST(date AS Date), toDate(toDateTime(@end_epoch, 'UTC'))) AS interval_date
+  greatest(least(CAST(date AS Date), toDate(toDateTime(@end_epoch, 'UTC'))), toDate(@start_dt)) AS interval_date
 FROM periods
 -- SQLMesh replaces the rows filed toDate(start) .. toDate(end) (a Date time column): the
 -- periods starting from toDate(start) on, each complete (it starts at or after the first
 -- event read).
-WHERE date >= toDate(@start_dt)
+WHERE @from_start(date, toDate(@start_dt))

@@ -6,6 +6,8 @@
 -- the same events whatever the end. Such an event is filed under the run's last interval
 -- (`interval_time`, the time column: insert_timestamp, or the interval's end when later),
 -- so the next run, whose lookback covers that interval, replaces it with the event itself.
+-- The first interval (from the models' start) parses every event, and files those dated
+-- before the start under the start.
 -- Events of every profile are kept; the marts keep those of profiles with an account row.
 -- Daily partitions, so a run rewrites about a day of events.
 MODEL (
@@ -27,6 +29,6 @@ SELECT
   @json_int(metrics, 'following') AS following,
   @json_int(metrics, 'views') AS views,
   @json_int(metrics, 'uploads') AS uploads,
-  least(insert_timestamp, toDateTime(@end_epoch, 'UTC')) AS interval_time
+  greatest(least(insert_timestamp, toDateTime(@end_epoch, 'UTC')), toDateTime(@start_dt, 'UTC')) AS interval_time
 FROM _e.profile_log_events
-WHERE insert_timestamp >= @start_dt
+WHERE @from_start(insert_timestamp, @start_dt)
