@@ -114,13 +114,31 @@ def luigid_tasks(port, status):
         return json.load(resp)["response"]
 
 
-def test_run_through_luigid(tmp_path, luigid):
+def test_run_through_luigid_and_an_overlapping_start(tmp_path, luigid):
+    """A run through luigid, and a second start of the same tier with the same T while it
+    runs: the second is stopped by the tier's lock and says who runs the tier (exit 0),
+    instead of both failing; luigid shows what each step of the first did."""
     port, cfg = luigid
     stir = Stir(tmp_path / "home")
     stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
     stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
-    proc = stir.run_tier("daily", "--end", "2026-09-02")
-    assert "tier daily (T = 2026-09-02 00:00:00 UTC): done: models ran; published leaderboard" in proc.stdout
+    first = subprocess.Popen([str(REPO / "bin" / "run_tier"), "daily", "--end", "2026-09-02"], cwd=REPO, env=stir.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            if any(name.startswith("stir.RunModels_") for name in luigid_tasks(port, "RUNNING")):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the first run never started its models")
+        second = stir.run_tier("daily", "--end", "2026-09-02", check=False)
+        assert second.returncode == 0, second.stderr
+        assert f"tier daily is already running (pid {first.pid} on " in second.stdout
+        out, err = first.communicate(timeout=300)
+        assert first.returncode == 0, err
+    finally:
+        first.kill()
+    assert "tier daily (T = 2026-09-02 00:00:00 UTC): done: models ran; published leaderboard" in out
     done = luigid_tasks(port, "DONE")
     assert any(name.startswith("stir.SwapTable_") for name in done)
     assert all(name.startswith("stir.") for name in done)
@@ -151,32 +169,6 @@ def browser_view(port, tmp_path):
     subprocess.run([chromium, *flags, "--window-size=1400,1000", f"--screenshot={shot}", url],
                    capture_output=True, timeout=120)
     return dom, shot
-
-
-def test_overlapping_runs_through_luigid_report_the_overlap(tmp_path, luigid):
-    """Two starts of one tier with the same T through luigid: the first runs, the second is
-    stopped by the tier's lock and says who runs the tier (exit 0), instead of both failing."""
-    port, cfg = luigid
-    stir = Stir(tmp_path / "home")
-    stir.env.update(LUIGI_CONFIG_PATH=str(cfg), STIR_CENTRAL_SCHEDULER="true")
-    stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
-    first = subprocess.Popen([str(REPO / "bin" / "run_tier"), "daily", "--end", "2026-09-02"], cwd=REPO, env=stir.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for _ in range(300):
-            if any(name.startswith("stir.RunModels_") for name in luigid_tasks(port, "RUNNING")):
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError("the first run never started its models")
-        second = stir.run_tier("daily", "--end", "2026-09-02", check=False)
-        assert second.returncode == 0, second.stderr
-        assert f"tier daily is already running (pid {first.pid} on " in second.stdout
-        out, err = first.communicate(timeout=300)
-        assert first.returncode == 0, err
-        assert "done: models ran; published leaderboard" in out
-    finally:
-        first.kill()
 
 
 def test_sqlmesh_plan_from_the_project_directory(tmp_path):
