@@ -47,7 +47,7 @@ def fixture_files(directory):
         event("INSTAGRAM", "a3", "2026-09-15 00:00:00", followers=5000),
         event("INSTAGRAM", "a3", "2026-10-05 00:00:00", following=3),                  # a month without followers
         event("INSTAGRAM", "a4", "2026-09-16 00:00:00", followers=2000),
-        event("INSTAGRAM", "a4", "2023-06-10 00:00:00", followers=1500),               # before the models' start
+        event("INSTAGRAM", "a4", "2014-06-10 00:00:00", followers=1500),               # before the models' start
         event("INSTAGRAM", "zz", "2026-09-10 00:00:00", followers=5),                  # no account row
         event("YOUTUBE", "c1", "2026-09-05 12:00:00", followers=1000, views=5000, uploads=10),
         event("YOUTUBE", "c1", "2026-09-06 12:00:00", followers=1100, views=5600, uploads=12),
@@ -185,14 +185,14 @@ def test_time_series_rows_and_values(catalogue):
 
 
 def test_events_before_the_models_start_count(catalogue):
-    """Events dated before the models' start (2024-01-01) are read by the first interval and
+    """Events dated before the models' start (2015-01-01) are read by the first interval and
     make their periods and months like any other."""
     _, conn, _ = catalogue
     found = series(conn)
-    assert found[("a4", "2023-06-04", False)]["followers"] == 1500
-    assert found[("a4", "2023-06-01", True)]["followers"] == 1500
+    assert found[("a4", "2014-06-08", False)]["followers"] == 1500
+    assert found[("a4", "2014-06-01", True)]["followers"] == 1500
     board = table_rows(conn, "SELECT month, followers FROM leaderboard WHERE platform_id = 'a4' ORDER BY month")
-    assert [(str(r["month"])[:7], r["followers"]) for r in board] == [("2023-06", 1500), ("2026-09", 2000)]
+    assert [(str(r["month"])[:7], r["followers"]) for r in board] == [("2014-06", 1500), ("2026-09", 2000)]
 
 
 def test_time_series_ids_are_stable_and_unique(catalogue):

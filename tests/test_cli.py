@@ -20,7 +20,7 @@ def invoke(args, **env):
     (["info"], {"STIR_LOG_LEVEL": "bogus"}, "error: log level 'BOGUS': expected one of DEBUG, INFO, WARNING, ERROR"),
     (["--log-level", "BOGUS", "info"], {}, "Invalid value for '--log-level': 'BOGUS' is not one of"),
     (["seed", "--profiles", "-5", "--no-ingest"], {}, "Invalid value for '--profiles': -5 is not in the range x>=1"),
-    (["run-tier", "daily", "--end", "2020-01-01"], {}, "error: --end 2020-01-01 00:00:00 is before the models' start 2024-01-01"),
+    (["run-tier", "daily", "--end", "2014-06-01"], {}, "error: --end 2014-06-01 00:00:00 is before the models' start 2015-01-01"),
     (["run-tier", "daily", "--end", "2999-01-01"], {}, "error: --end 2999-01-01 00:00:00 is in the future"),
     (["run-tier", "daily", "--end", "yesterday"], {}, "error: --end: expected 'YYYY-MM-DD'"),
 ], ids=["warehouse", "keep-exports", "lock-timeout", "log-level-env", "log-level-option", "profiles", "end-early",

@@ -15,9 +15,9 @@
 MODEL (
   name stir_marts.mart_profile_event_periods,
   kind INCREMENTAL_BY_TIME_RANGE (time_column interval_date, lookback 408),
-  -- A Sunday: the week of the models' first day (2024-01-01, a Monday) starts on 2023-12-31,
-  -- and a period is written only by the intervals it starts in.
-  start '2023-12-31',
+  -- A Sunday: the week of the models' first day (2015-01-01, a Thursday) starts on
+  -- 2014-12-28, and a period is written only by the intervals it starts in.
+  start '2014-12-28',
   cron '0 */2 * * *',
   allow_partials true,
   partitioned_by toStartOfMonth(interval_date),
