@@ -13,7 +13,6 @@ from stir import late_data
 from stir.errors import StirError
 from stir.settings import Settings, load_settings
 from stir.sqlmesh_lock import hold as hold_sqlmesh_lock
-from stir.timing import MODEL_START
 from stir.warehouse import get_warehouse
 
 
@@ -104,9 +103,8 @@ def restate(ctx, selector: str, end: str, downstream: bool = False) -> list[str]
     snapshots = prod_snapshots(ctx, f"{selector}+" if downstream else selector)
     if not snapshots:
         return []
-    # From a week before the models' start: mart_profile_event_periods starts on the Sunday
-    # before it (removing intervals a model does not have is harmless).
-    interval = (to_timestamp(MODEL_START - dt.timedelta(days=7)), to_timestamp(end))
+    # From a week before the models' start (removing intervals a model does not have is harmless).
+    interval = (to_timestamp(load_settings().model_start_time - dt.timedelta(days=7)), to_timestamp(end))
     ctx.state_sync.remove_intervals([(s, interval) for s in snapshots], remove_shared_versions=True)
     names = sorted(s.name for s in snapshots)
     logger.info("sqlmesh: restating {} model(s) up to {}: their intervals run again", len(names), end)
@@ -142,8 +140,8 @@ def search_start(ctx, selector: str) -> dt.datetime | None:
     """Where the run may start looking for missing intervals of the selected models and those
     upstream: a day (plus each model's lookback) before the earliest first gap among them.
     SQLMesh otherwise lists every interval since each model's start, on every run: at
-    15-minute cadence from 2024-01-01 that was about 100,000 per model, and about 1.5 s of a
-    15-minute run (and the models start in 2015 now). None (SQLMesh searches from each model's start) when a model has a gap at
+    15-minute cadence from 2024-01-01 (model_start) that is about 100,000 per model, and about
+    1.5 s of a 15-minute run. None (SQLMesh searches from each model's start) when a model has a gap at
     its start: never run, or restated."""
     from sqlmesh.core.snapshot.definition import start_date
     from sqlmesh.utils.date import to_timestamp

@@ -7,6 +7,7 @@ environment (CLICKHOUSE_PASSWORD, STIR_PG_DSN, the usual AWS_* variables).
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -105,6 +106,9 @@ class Settings:
     keyword_lists: str = ""           # keyword list files (comma-separated, relative to the project), daily
     keyword_report_days: int = 7      # the daily keyword reports cover the days before T
     central_scheduler: bool = False
+    # The first day the models compute (SQLMesh's model start): an --end before it is refused;
+    # rows dated before it count all the same (the first interval reads them).
+    model_start: str = "2024-01-01"
     auto_plan: bool = True
     plan_tests: bool = True  # auto_plan runs the SQLMesh model tests before it applies a change
     # Count the raw rows per day that incremental models no longer re-read, and restate them
@@ -112,6 +116,11 @@ class Settings:
     watch_late_data: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
     sqlmesh_project: Path | None = None
+
+    @property
+    def model_start_time(self) -> dt.datetime:
+        """model_start as a datetime (midnight UTC)."""
+        return dt.datetime.fromisoformat(self.model_start)
 
     @property
     def keyword_list_paths(self) -> list[str]:
@@ -229,6 +238,11 @@ def load_settings() -> Settings:
     for key, least in MINIMUMS.items():
         if key in values and values[key] < least:
             raise ConfigError(f"setting {key!r}: must be at least {least}, got {values[key]}")
+    if "model_start" in values:
+        try:
+            values["model_start"] = f"{dt.date.fromisoformat(values['model_start']):%Y-%m-%d}"
+        except ValueError:
+            raise ConfigError(f"setting 'model_start': expected a date YYYY-MM-DD, got {values['model_start']!r}") from None
     settings = Settings(home=home, **values)
     if settings.warehouse == "clickhouse" and settings.store == "local":
         raise ConfigError(

@@ -19,7 +19,6 @@ from sqlmesh.core.config.connection import ClickhouseConnectionConfig
 from stir.postgres.connection import conninfo_parts
 from stir.settings import Settings, load_settings
 from stir.sqlmesh_chdb import ChdbConnectionConfig
-from stir.timing import MODEL_START
 from stir.warehouse.base import SESSION_SETTINGS
 
 
@@ -60,10 +59,10 @@ def build_config(settings: Settings | None = None) -> Config:
     return Config(
         gateways={"stir": gateway},
         default_gateway="stir",
-        model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=f"{MODEL_START:%Y-%m-%d}", cron="@daily"),
+        model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=settings.model_start, cron="@daily"),
         # Incremental latest-state models read every row on their first interval, which starts
         # at model_start (@crawled_since_start).
-        variables={"model_start": f"{MODEL_START:%Y-%m-%d}"},
+        variables={"model_start": settings.model_start},
         # sqlmesh_project/linter/serving_drift.py: `sqlmesh plan` refuses a mart that no longer
         # fits its serving table.
         linter=LinterConfig(enabled=True, rules={"servingdrift"}),

@@ -20,11 +20,14 @@ def invoke(args, **env):
     (["info"], {"STIR_LOG_LEVEL": "bogus"}, "error: log level 'BOGUS': expected one of DEBUG, INFO, WARNING, ERROR"),
     (["--log-level", "BOGUS", "info"], {}, "Invalid value for '--log-level': 'BOGUS' is not one of"),
     (["seed", "--profiles", "-5", "--no-ingest"], {}, "Invalid value for '--profiles': -5 is not in the range x>=1"),
-    (["run-tier", "daily", "--end", "2014-06-01"], {}, "error: --end 2014-06-01 00:00:00 is before the models' start 2015-01-01"),
+    (["run-tier", "daily", "--end", "2020-01-01"], {}, "error: --end 2020-01-01 00:00:00 is before the models' start 2024-01-01 (model_start)"),
+    (["run-tier", "daily", "--end", "2025-01-01"], {"STIR_MODEL_START": "2025-06-01"},
+     "error: --end 2025-01-01 00:00:00 is before the models' start 2025-06-01 (model_start)"),
+    (["info"], {"STIR_MODEL_START": "soon"}, "error: setting 'model_start': expected a date YYYY-MM-DD, got 'soon'"),
     (["run-tier", "daily", "--end", "2999-01-01"], {}, "error: --end 2999-01-01 00:00:00 is in the future"),
     (["run-tier", "daily", "--end", "yesterday"], {}, "error: --end: expected 'YYYY-MM-DD'"),
 ], ids=["warehouse", "keep-exports", "lock-timeout", "log-level-env", "log-level-option", "profiles", "end-early",
-        "end-future", "end-garbage"])
+        "end-before-model-start", "model-start-garbage", "end-future", "end-garbage"])
 def test_bad_configuration_and_arguments_are_one_line(args, env, message):
     result = invoke(args, **env)
     assert result.exit_code != 0

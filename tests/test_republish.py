@@ -75,7 +75,7 @@ def test_a_run_plans_only_for_a_changed_project_and_searches_from_its_last_inter
     stir, project = project_stir
     current, start = model_state(stir)
     # After the daily run to 2026-09-02: no plan needed, and the search for missing intervals
-    # starts a day and a lookback before the first gap, not at the models' start (2015-01-01).
+    # starts a day and a lookback before the first gap, not at the models' start (2024-01-01).
     assert current
     assert "2026-08-01 00:00:00" <= start < "2026-09-02 00:00:00", start
     edit(project, "cur.country = 'IN' AND", "cur.country = 'IN' AND false AND")

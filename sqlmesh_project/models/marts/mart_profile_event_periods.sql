@@ -11,13 +11,11 @@
 -- so the time series does not depend on T. It is filed under the run's last day
 -- (`interval_date`, the time column: the period's start, or the interval's end day when
 -- later), which the next run's lookback covers, so that run replaces it. The first interval
--- reads every event, and files the periods starting before the model's start under its start.
+-- (from the models' start, model_start) reads every event, and files the periods starting
+-- before it (the week it falls in, and any older) under the start.
 MODEL (
   name stir_marts.mart_profile_event_periods,
   kind INCREMENTAL_BY_TIME_RANGE (time_column interval_date, lookback 408),
-  -- A Sunday: the week of the models' first day (2015-01-01, a Thursday) starts on
-  -- 2014-12-28, and a period is written only by the intervals it starts in.
-  start '2014-12-28',
   cron '0 */2 * * *',
   allow_partials true,
   partitioned_by toStartOfMonth(interval_date),
