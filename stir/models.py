@@ -141,8 +141,8 @@ def search_start(ctx, selector: str) -> dt.datetime | None:
     upstream: a day (plus each model's lookback) before the earliest first gap among them.
     SQLMesh otherwise lists every interval since each model's start, on every run: at
     15-minute cadence from 2024-01-01 (model_start) that is about 100,000 per model, and about
-    1.5 s of a 15-minute run. None (SQLMesh searches from each model's start) when a model has a gap at
-    its start: never run, or restated."""
+    1.5 s of a 15-minute run. None (SQLMesh searches from each model's start) when a model has
+    a gap at its start: never run, or restated."""
     from sqlmesh.core.snapshot.definition import start_date
     from sqlmesh.utils.date import to_timestamp
 

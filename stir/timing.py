@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 from stir.errors import StirError
+from stir.settings import load_settings
 
 # When this process (the run; Luigi's workers are its forks) started: files of other
 # publishes untouched since then are left over from a crash, not being written.
@@ -17,7 +18,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def resolve_end(end: str | None, model_start: dt.datetime | None = None) -> str:
+def resolve_end(end: str | None) -> str:
     """'YYYY-MM-DD hh:mm:ss' (UTC) for --end, or now when it is not given. Refuses a time it
     cannot honour: unparsable, before the models' start, or in the future (T would be a
     time no data has reached yet)."""
@@ -30,10 +31,7 @@ def resolve_end(end: str | None, model_start: dt.datetime | None = None) -> str:
     if when.tzinfo is not None:
         when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
     when = when.replace(microsecond=0)
-    if model_start is None:
-        from stir.settings import load_settings
-
-        model_start = load_settings().model_start_time
+    model_start = load_settings().model_start_time
     if when < model_start:
         raise StirError(f"--end {when} is before the models' start {model_start:%Y-%m-%d} (model_start); "
                         "nothing would run")

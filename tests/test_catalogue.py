@@ -185,8 +185,8 @@ def test_time_series_rows_and_values(catalogue):
 
 
 def test_events_before_the_models_start_count(catalogue):
-    """Events dated before the models' start (model_start, 2024-01-01) are read by the first interval and
-    make their periods and months like any other."""
+    """Events dated before the models' start (model_start, 2024-01-01) are read by the first
+    interval and make their periods and months like any other."""
     _, conn, _ = catalogue
     found = series(conn)
     assert found[("a4", "2014-06-08", False)]["followers"] == 1500

@@ -31,6 +31,11 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
     missing = stir.run_tier("daily", "--end", "2026-09-02", check=False)
     assert missing.returncode == 1
     assert "S3 bucket 'no-such-bucket' does not exist" in missing.stderr
+    conn = stir.pg()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM leaderboard")
+        assert cur.fetchone()[0] == 0
+    conn.close()
     stir.env["STIR_S3_BUCKET"] = "stir-exports"
     proc = stir.run_tier("daily", "--end", "2026-09-02")
     assert "s3://stir-exports/ci/exports/leaderboard/" in proc.stderr
