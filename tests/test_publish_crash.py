@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -216,3 +217,59 @@ def test_parallel_copy_streams_load_the_parts_and_a_refused_row_is_named(pg, own
         cur.execute("SELECT to_regclass('stir_shadow.leaderboard')")
         assert cur.fetchone()[0] is None
     pg.rollback()
+
+
+def test_a_parallel_load_waits_for_an_older_snapshot_to_go_live_all_visible(monkeypatch, pg, own_leaderboard,
+                                                                             tmp_path, caplog_loguru):
+    """A snapshot older than the COPY sessions' commits (an API reader's, an autoanalyze's)
+    keeps VACUUM from marking their rows all-visible: the load freezes again once it ends; one
+    that outlasts FREEZE_WAIT_S is named in a warning and the load goes on."""
+    from stir.postgres import connect
+
+    migrate(pg)
+    store = LocalStore(tmp_path / "store")
+
+    def visibility(name: str) -> tuple[int, int]:
+        return pg_rows(pg, f"SELECT relpages, relallvisible FROM pg_class WHERE oid = to_regclass('{name}')")[0]
+
+    def load_holding_a_snapshot(fp: str, version: int, release: bool) -> int:
+        reader = connect()
+        reader.set_session(isolation_level="REPEATABLE READ")
+        with reader.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")   # takes the snapshot, kept until the commit
+            pid = cur.fetchone()[0]
+        stop, watch = threading.Event(), connect()
+
+        def release_after_the_first_vacuum():
+            while not stop.wait(0.01):
+                if pg_rows(watch, "SELECT relpages FROM pg_class "
+                                  "WHERE oid = to_regclass('stir_shadow.leaderboard')") in ([(0,)], []):
+                    continue
+                reader.commit()   # VACUUM has counted the shadow's pages: the first freeze is over
+                return
+        watcher = threading.Thread(target=release_after_the_first_vacuum)
+        if release:
+            watcher.start()
+        manifest = put_parts(store, fp, version)
+        try:
+            steps.load_shadow(pg, SPEC, manifest, [lambda key=key: store.open(key) for key in manifest.parts])
+        finally:
+            stop.set()
+            if release:
+                watcher.join()
+            reader.close()
+            watch.close()
+        steps.swap(pg, SPEC, manifest)
+        return pid
+
+    load_holding_a_snapshot("held-released", 0, release=True)
+    pages, visible = visibility("public.leaderboard")
+    assert live(pg) == rows(0) and pages > 1 and visible == pages
+    assert not [m for m in caplog_loguru if "not all-visible" in m]
+
+    monkeypatch.setattr(steps, "FREEZE_WAIT_S", 0.3)
+    pid = load_holding_a_snapshot("held-kept", 1, release=False)
+    pages, visible = visibility("public.leaderboard")
+    assert live(pg) == rows(1) and visible < pages
+    warned = [m for m in caplog_loguru if "not all-visible" in m]
+    assert len(warned) == 1 and f"pid {pid} " in warned[0] and "held by" in warned[0], caplog_loguru

@@ -423,13 +423,38 @@ def _copy(cur, spec: PublishSpec, data: ExportData, table: str, columns: list[st
     return cur.rowcount
 
 
+# How long a parallel load waits for snapshots older than its COPY sessions' commits (an API
+# query, an autovacuum's ANALYZE) to end so the shadow goes live all-visible: past it the load
+# goes on (correct, only unfrozen pages left to the first readers and a later vacuum), logged.
+FREEZE_WAIT_S = 5.0
+
+
 def _freeze_shadow(table: str, failure: str) -> None:
-    """Freeze and analyze the shadow the parallel COPY sessions committed (freeze_shadow.sql)."""
+    """Freeze and analyze the shadow the parallel COPY sessions committed (freeze_shadow.sql);
+    while pages stay not all-visible because an older snapshot is open, wait for it (up to
+    FREEZE_WAIT_S) and freeze again."""
     session = connect()
     session.autocommit = True
+    name = f"stir_shadow.{table}"
     try:
         with session.cursor() as cur:
-            cur.execute(render_sql("stir.serving.sql", "freeze_shadow.sql", table=table))
+            cur.execute(render_sql("stir.serving.sql", "freeze_shadow.sql", table=table, analyze=", ANALYZE"))
+            deadline, pause = time.monotonic() + FREEZE_WAIT_S, 0.05
+            while True:
+                cur.execute(read_sql("stir.serving.sql", "shadow_visibility.sql"), {"name": name})
+                pages, visible = cur.fetchone()
+                if visible >= pages:
+                    return
+                if time.monotonic() >= deadline:
+                    holder = _holder(session, "snapshot_holder.sql", {})
+                    logger.warning("{}: {:,} of {:,} pages of {} are not all-visible after {:g}s: a snapshot "
+                                   "older than the load stays open, held by {}; the first readers and a later "
+                                   "vacuum finish them", table, pages - visible, pages, name, FREEZE_WAIT_S,
+                                   holder)
+                    return
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+                cur.execute(render_sql("stir.serving.sql", "freeze_shadow.sql", table=table, analyze=""))
     except psycopg2.Error as exc:
         raise PublishError(f"{failure}\n{pg_message(exc)}") from None
     finally:
@@ -543,7 +568,8 @@ class _PublishLocked(Exception):
 
 
 def _holder(conn, sql_file: str, params: dict) -> str:
-    """Who holds a lock (lock_holder.sql or publish_lock_holder.sql), for messages."""
+    """Who holds a lock (lock_holder.sql, publish_lock_holder.sql) or the oldest snapshot
+    (snapshot_holder.sql), for messages."""
     with conn.cursor() as cur:
         cur.execute(read_sql("stir.serving.sql", sql_file), params)
         row = cur.fetchone()
