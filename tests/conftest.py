@@ -116,6 +116,23 @@ def stir_home(tmp_path) -> Stir:
     return Stir(tmp_path / "home")
 
 
+@pytest.fixture(scope="session")
+def every_tier_home(tmp_path_factory):
+    """A home with reference_data's random raw rows in which every tier that publishes has run
+    once, at the same end: (Stir, the raw rows). test_reference compares its serving tables
+    with reference_metrics; test_status probes it (changing only stir_meta)."""
+    from reference_data import T, raw_tables, ts
+
+    raw = raw_tables(20261127)
+    stir = Stir(tmp_path_factory.mktemp("every-tier") / "home")
+    for name, rows in raw.items():
+        write_jsonl(stir.home.parent / "in", name, rows)
+    stir.run("ingest", str(stir.home.parent / "in"))
+    for tier in ("15min", "30min", "2h", "daily"):
+        stir.run_tier(tier, "--end", ts(T))
+    return stir, raw
+
+
 @pytest.fixture
 def caplog_loguru():
     """The messages Stir logs (loguru) during a test, as a list of strings."""

@@ -7,17 +7,11 @@ import json
 
 import pytest
 
-from conftest import Stir
-
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory):
-    stir = Stir(tmp_path_factory.mktemp("status") / "home")
-    stir.run("seed", "--profiles", "20", "--months", "2", "--end", "2026-09-01")
-    for tier in ("15min", "30min", "2h"):
-        stir.run_tier(tier, "--end", "2026-09-02 12:00:00")
-    stir.run_tier("daily", "--end", "2026-09-02")
-    return stir
+def ran(every_tier_home):
+    """A home where every tier that publishes has run."""
+    return every_tier_home[0]
 
 
 def execute(stir, statement):
