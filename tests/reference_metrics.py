@@ -190,8 +190,9 @@ def instagram_account(raw: Rows) -> dict:
 
 
 def youtube_account(raw: Rows) -> dict:
-    """Channels; `linked_ig_id` is the set of Instagram profiles whose latest link names the
-    channel (metrics.md does not say which one a channel linked from several shows)."""
+    """Channels. metrics.md does not say which Instagram profile a channel linked from several
+    shows: Stir's choice (mart_youtube_account_snapshot) is the one linked last, ties: the
+    greatest profile id."""
     acc, ids = accounts(raw, "YOUTUBE")
     by_owner: dict = {}
     for v in posts(raw, "YOUTUBE"):
@@ -200,7 +201,7 @@ def youtube_account(raw: Rows) -> dict:
     for ig, link in latest(raw["beat_replica.social_profile_link"], "instagram_profile_id",
                            lambda r: r["updated_at"]).items():
         if link["channel_id"]:
-            linked.setdefault(link["channel_id"], set()).add(ig)
+            linked[link["channel_id"]] = max(linked.get(link["channel_id"], ("", "")), (link["updated_at"], ig))
     aud = audience(raw["beat_replica.youtube_audience"], "channel_id")
     out = {}
     for cid, a in acc.items():
@@ -212,7 +213,7 @@ def youtube_account(raw: Rows) -> dict:
             "uploads": a["uploads"], "avg_views": mean([v["views"] for v in rec]),
             "engagement_rate": None if s == 0 or not rec else (likes + comments) / s * 100,
             "category": a["category"], "language": a["language"], "country": a["country"],
-            "linked_ig_id": linked.get(cid), "search_phrase": (a["title"] + " " + a["handle"]).lower(),
+            "linked_ig_id": linked[cid][1] if cid in linked else None, "search_phrase": (a["title"] + " " + a["handle"]).lower(),
             "audience_gender": json_object(au["audience_gender"]) if au else None,
             "audience_age": json_object(au["audience_age"]) if au else None,
             "thumbnail": a["thumbnail_url"], "updated_at": parse(a["updated_at"])}
