@@ -380,7 +380,11 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
             finally:
                 helper.close()
             loaded = _copy_parallel(spec, data, table, columns, failure, progress)
-            _freeze_shadow(table, failure)
+            try:
+                _freeze_shadow(table, failure)
+            except BaseException:
+                _drop_shadow(table, failure)   # still under this transaction's publish lock
+                raise
         else:
             deferred = _create_shadow(cur, spec, table, columns)
             loaded = _copy(cur, spec, data, table, columns, failure, progress)
@@ -489,13 +493,20 @@ def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, colum
         except BaseException:
             for f in futures:
                 f.cancel()
-            session = connect()
-            try:
-                with transaction(session, failure) as cur:
-                    cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
-            finally:
-                session.close()
+            _drop_shadow(table, failure)
             raise
+
+
+def _drop_shadow(table: str, failure: str) -> None:
+    """Drop the committed, unmarked shadow of a failed parallel load (prepare_shadow.sql), from
+    a session of its own: the caller's transaction still holds the table's publish lock, so no
+    other run's shadow can be there."""
+    session = connect()
+    try:
+        with transaction(session, failure) as cur:
+            cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
+    finally:
+        session.close()
 
 
 def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, loaded: int, min_row_fraction: float,
