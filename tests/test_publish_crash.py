@@ -275,20 +275,28 @@ def test_a_parallel_load_waits_for_an_older_snapshot_to_go_live_all_visible(monk
     assert len(warned) == 1 and f"pid {pid} " in warned[0] and "held by" in warned[0], caplog_loguru
 
 
-def test_a_failed_freeze_drops_the_parallel_shadow(monkeypatch, pg, own_leaderboard, tmp_path):
-    """The freeze after parallel COPY sessions fails (here: its statement is replaced by one
-    that fails): the load fails naming the error, the committed shadow is dropped, not left
-    for the next run, and the live table is untouched."""
+@pytest.mark.parametrize("failure", ["freeze", "duplicate key"])
+def test_a_failed_parallel_load_drops_its_shadow(monkeypatch, pg, own_leaderboard, tmp_path, failure):
+    """The freeze after parallel COPY sessions fails (its statement replaced by one that
+    fails), or a check after it does (a key in both parts): the load fails naming the error,
+    the shadow the sessions committed is dropped, not left for the next run, and the live
+    table is untouched."""
     migrate(pg)
     store = LocalStore(tmp_path / "store")
-    before = put_export(store, "freeze-before", 0, "none")
+    before = put_export(store, "fail-before", 0, "none")
     steps.load_shadow(pg, SPEC, before, tmp_path / "store" / before.data_key)
     steps.swap(pg, SPEC, before)
-    render = steps.render_sql
-    monkeypatch.setattr(steps, "render_sql", lambda package, name, **kw: "SELECT 1/0" if name == "freeze_shadow.sql"
-                        else render(package, name, **kw))
-    manifest = put_parts(store, "freeze-after", 1)
-    with pytest.raises(PublishError, match=r"(?s)the live table is untouched.*division by zero"):
+    manifest = put_parts(store, "fail-after", 1)
+    if failure == "freeze":
+        render = steps.render_sql
+        monkeypatch.setattr(steps, "render_sql", lambda package, name, **kw: "SELECT 1/0"
+                            if name == "freeze_shadow.sql" else render(package, name, **kw))
+        message = "division by zero"
+    else:
+        odd, even = (store.path(key) for key in manifest.parts)
+        odd.write_text("\n".join(odd.read_text().splitlines()[:-1] + [even.read_text().splitlines()[1]]) + "\n")
+        message = r"Key \(id\)=\(1\) is duplicated"
+    with pytest.raises(PublishError, match=rf"(?s)the live table is untouched.*{message}"):
         steps.load_shadow(pg, SPEC, manifest, [lambda key=key: store.open(key) for key in manifest.parts])
     assert live(pg) == rows(0)
     assert pg_rows(pg, "SELECT to_regclass('stir_shadow.leaderboard')") == [(None,)]

@@ -365,31 +365,54 @@ def load_shadow(conn, spec: PublishSpec, manifest: Manifest, data: ExportData, l
 
 def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_s, min_row_fraction,
                  progress=None, gone=None) -> None:
-    with transaction(conn, failure, passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
-        cur.execute(render_sql("stir.serving.sql", "publish_lock_wait.sql", wait=f"{max(lock_wait_s, 0.001):g}s"),
-                    {"table": spec.table})
-        logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.changed or manifest.rows, table)
-        if isinstance(data, list):
-            # Parallel COPY streams need a shadow the other sessions see: it is created and
-            # committed first (unmarked, so a crash leaves nothing a re-run would use), while
-            # this transaction keeps the table's publish lock until the shadow is marked.
-            helper = connect()
-            try:
-                with transaction(helper, failure) as hcur:
-                    deferred = _create_shadow(hcur, spec, table, columns)
-            finally:
-                helper.close()
-            loaded = _copy_parallel(spec, data, table, columns, failure, progress)
-            try:
+    committed_shadow = False
+    try:
+        with transaction(conn, failure, passthrough=(psycopg2.errors.LockNotAvailable,)) as cur:
+            cur.execute(render_sql("stir.serving.sql", "publish_lock_wait.sql",
+                                   wait=f"{max(lock_wait_s, 0.001):g}s"), {"table": spec.table})
+            logger.info("{}: loading {:,} rows into stir_shadow.{}", spec.table, manifest.changed or manifest.rows,
+                        table)
+            if isinstance(data, list):
+                # Parallel COPY streams need a shadow the other sessions see: it is created and
+                # committed first (unmarked, so a crash leaves nothing a re-run would use), while
+                # this transaction keeps the table's publish lock until the shadow is marked.
+                helper = connect()
+                try:
+                    with transaction(helper, failure) as hcur:
+                        deferred = _create_shadow(hcur, spec, table, columns)
+                    committed_shadow = True
+                finally:
+                    helper.close()
+                loaded = _copy_parallel(spec, data, table, columns, failure, progress)
                 _freeze_shadow(table, failure)
-            except BaseException:
-                _drop_shadow(table, failure)   # still under this transaction's publish lock
-                raise
-        else:
-            deferred = _create_shadow(cur, spec, table, columns)
-            loaded = _copy(cur, spec, data, table, columns, failure, progress)
-        _check_and_finish(cur, spec, manifest, table, loaded, min_row_fraction, deferred, gone,
-                          analyzed=isinstance(data, list))
+            else:
+                deferred = _create_shadow(cur, spec, table, columns)
+                loaded = _copy(cur, spec, data, table, columns, failure, progress)
+            _check_and_finish(cur, spec, manifest, table, loaded, min_row_fraction, deferred, gone,
+                              analyzed=isinstance(data, list))
+    except BaseException:
+        if committed_shadow:
+            _drop_failed_shadow(spec.table, table)
+        raise
+
+
+def _drop_failed_shadow(name: str, table: str) -> None:
+    """After a parallel load failed (its transaction rolled back): drop the shadow it had
+    committed, unmarked, rather than leave a table of the export's size until the next run.
+    Only under the table's publish lock, taken without waiting, and only while the shadow is
+    unmarked: a run that took the lock since has a shadow of its own, which it drops or marks."""
+    session = connect()
+    try:
+        with session.cursor() as cur:
+            cur.execute(read_sql("stir.serving.sql", "publish_lock.sql"), {"table": name})
+            if cur.fetchone()[0] and not (table_marker(cur, "stir_shadow", name) or "").startswith(MARKER_PREFIX):
+                cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
+        session.commit()
+    except psycopg2.Error as exc:
+        logger.warning("{}: could not drop the failed load's stir_shadow.{} (the next run drops it): {}", name,
+                       table, pg_message(exc))
+    finally:
+        session.close()
 
 
 def _create_shadow(cur, spec: PublishSpec, table: str, columns: list[str]) -> list:
@@ -468,7 +491,7 @@ def _freeze_shadow(table: str, failure: str) -> None:
 def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, columns: list[str], failure: str,
                    progress: Callable[[int], None] | None) -> int:
     """COPY the parts of an export into the (committed) shadow at once, one session each;
-    returns the rows loaded. On a failure the shadow, unmarked, is dropped."""
+    returns the rows loaded. On a failure the caller drops the shadow (_drop_failed_shadow)."""
     lines = [0] * len(parts)
 
     def part_progress(i: int):
@@ -493,20 +516,7 @@ def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, colum
         except BaseException:
             for f in futures:
                 f.cancel()
-            _drop_shadow(table, failure)
             raise
-
-
-def _drop_shadow(table: str, failure: str) -> None:
-    """Drop the committed, unmarked shadow of a failed parallel load (prepare_shadow.sql), from
-    a session of its own: the caller's transaction still holds the table's publish lock, so no
-    other run's shadow can be there."""
-    session = connect()
-    try:
-        with transaction(session, failure) as cur:
-            cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
-    finally:
-        session.close()
 
 
 def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, loaded: int, min_row_fraction: float,
