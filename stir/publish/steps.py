@@ -383,8 +383,8 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
                     committed_shadow = True
                 finally:
                     helper.close()
-                loaded = _copy_parallel(spec, data, table, columns, failure, progress)
-                _freeze_shadow(table, failure)
+                loaded, xids = _copy_parallel(spec, data, table, columns, failure, progress)
+                _freeze_shadow(table, failure, xids)
             else:
                 deferred = _create_shadow(cur, spec, table, columns)
                 loaded = _copy(cur, spec, data, table, columns, failure, progress)
@@ -451,37 +451,35 @@ def _copy(cur, spec: PublishSpec, data: ExportData, table: str, columns: list[st
 
 
 # How long a parallel load waits for snapshots older than its COPY sessions' commits (an API
-# query, an autovacuum's ANALYZE) to end so the shadow goes live all-visible: past it the load
-# goes on (correct, only unfrozen pages left to the first readers and a later vacuum), logged.
+# query's, an autovacuum ANALYZE's) to end before it freezes the shadow: past it the load goes
+# on (correct; the pages such a snapshot kept from being marked are left to the first readers
+# and a later vacuum), with a warning naming the session.
 FREEZE_WAIT_S = 5.0
 
 
-def _freeze_shadow(table: str, failure: str) -> None:
-    """Freeze and analyze the shadow the parallel COPY sessions committed (freeze_shadow.sql);
-    while pages stay not all-visible because an older snapshot is open, wait for it (up to
-    FREEZE_WAIT_S) and freeze again."""
+def _freeze_shadow(table: str, failure: str, xids: list[str]) -> None:
+    """Freeze and analyze the shadow the parallel COPY sessions (transactions `xids`)
+    committed (freeze_shadow.sql), once no older snapshot is open (freeze_blocker.sql), or
+    FREEZE_WAIT_S has passed."""
     session = connect()
     session.autocommit = True
-    name = f"stir_shadow.{table}"
     try:
         with session.cursor() as cur:
-            cur.execute(render_sql("stir.serving.sql", "freeze_shadow.sql", table=table, analyze=", ANALYZE"))
-            deadline, pause = time.monotonic() + FREEZE_WAIT_S, 0.05
+            deadline, pause = time.monotonic() + FREEZE_WAIT_S, 0.01
             while True:
-                cur.execute(read_sql("stir.serving.sql", "shadow_visibility.sql"), {"name": name})
-                pages, visible = cur.fetchone()
-                if visible >= pages:
-                    return
+                cur.execute(read_sql("stir.serving.sql", "freeze_blocker.sql"), {"xids": xids})
+                blocker = cur.fetchone()
+                if blocker is None:
+                    break
                 if time.monotonic() >= deadline:
-                    holder = _holder(session, "snapshot_holder.sql", {})
-                    logger.warning("{}: {:,} of {:,} pages of {} are not all-visible after {:g}s: a snapshot "
-                                   "older than the load stays open, held by {}; the first readers and a later "
-                                   "vacuum finish them", table, pages - visible, pages, name, FREEZE_WAIT_S,
-                                   holder)
-                    return
+                    logger.warning("{}: {} has held a snapshot older than the load for over {:g}s; freezing "
+                                   "stir_shadow.{} without waiting longer: the pages it keeps from being marked "
+                                   "all-visible are left to the first readers and a later vacuum", table,
+                                   _holder(session, "freeze_blocker.sql", {"xids": xids}), FREEZE_WAIT_S, table)
+                    break
                 time.sleep(pause)
-                pause = min(pause * 2, 1.0)
-                cur.execute(render_sql("stir.serving.sql", "freeze_shadow.sql", table=table, analyze=""))
+                pause = min(pause * 2, 0.5)
+            cur.execute(render_sql("stir.serving.sql", "freeze_shadow.sql", table=table))
     except psycopg2.Error as exc:
         raise PublishError(f"{failure}\n{pg_message(exc)}") from None
     finally:
@@ -489,9 +487,10 @@ def _freeze_shadow(table: str, failure: str) -> None:
 
 
 def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, columns: list[str], failure: str,
-                   progress: Callable[[int], None] | None) -> int:
+                   progress: Callable[[int], None] | None) -> tuple[int, list[str]]:
     """COPY the parts of an export into the (committed) shadow at once, one session each;
-    returns the rows loaded. On a failure the caller drops the shadow (_drop_failed_shadow)."""
+    returns the rows loaded and the sessions' transaction ids. On a failure the caller drops
+    the shadow (_drop_failed_shadow)."""
     lines = [0] * len(parts)
 
     def part_progress(i: int):
@@ -500,19 +499,22 @@ def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, colum
             progress(sum(lines) - len(parts) + 1)   # one header line per part; the caller counts one
         return report
 
-    def load(i: int) -> int:
+    def load(i: int) -> tuple[int, str]:
         session = connect()
         try:
             with transaction(session, failure) as cur:
-                return _copy(cur, spec, parts[i], table, columns, failure, part_progress(i) if progress else None,
+                rows = _copy(cur, spec, parts[i], table, columns, failure, part_progress(i) if progress else None,
                              freeze=False)
+                cur.execute(read_sql("stir.serving.sql", "current_xid.sql"))
+                return rows, cur.fetchone()[0]
         finally:
             session.close()
 
     with ThreadPoolExecutor(max_workers=len(parts)) as pool:
         futures = [pool.submit(load, i) for i in range(len(parts))]
         try:
-            return sum(f.result() for f in futures)
+            done = [f.result() for f in futures]
+            return sum(rows for rows, _ in done), [xid for _, xid in done]
         except BaseException:
             for f in futures:
                 f.cancel()
@@ -589,8 +591,8 @@ class _PublishLocked(Exception):
 
 
 def _holder(conn, sql_file: str, params: dict) -> str:
-    """Who holds a lock (lock_holder.sql, publish_lock_holder.sql) or the oldest snapshot
-    (snapshot_holder.sql), for messages."""
+    """Who holds a lock (lock_holder.sql, publish_lock_holder.sql) or an old snapshot
+    (freeze_blocker.sql), for messages."""
     with conn.cursor() as cur:
         cur.execute(read_sql("stir.serving.sql", sql_file), params)
         row = cur.fetchone()
