@@ -213,7 +213,8 @@ def youtube_account(raw: Rows) -> dict:
             "uploads": a["uploads"], "avg_views": mean([v["views"] for v in rec]),
             "engagement_rate": None if s == 0 or not rec else (likes + comments) / s * 100,
             "category": a["category"], "language": a["language"], "country": a["country"],
-            "linked_ig_id": linked[cid][1] if cid in linked else None, "search_phrase": (a["title"] + " " + a["handle"]).lower(),
+            "linked_ig_id": linked[cid][1] if cid in linked else None,
+            "search_phrase": (a["title"] + " " + a["handle"]).lower(),
             "audience_gender": json_object(au["audience_gender"]) if au else None,
             "audience_age": json_object(au["audience_age"]) if au else None,
             "thumbnail": a["thumbnail_url"], "updated_at": parse(a["updated_at"])}

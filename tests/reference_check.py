@@ -1,0 +1,96 @@
+"""test_reference by hand, wider: for each seed, a fresh home gets reference_data's random rows,
+every tier runs, and each serving table is compared with reference_metrics. With --late, the
+rows arrive in two batches: every tier first runs at T - --first-days on the rows up to then
+(less a --late fraction of them, held back), then at T on the rest, so late rows and the
+incremental models' intervals are checked too. Prints one line per table; exits 1 on any
+difference.
+
+    .venv/bin/python tests/reference_check.py --seeds 1 2 3
+    .venv/bin/python tests/reference_check.py --seeds 7 --late 0.3 --first-days 45
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from conftest import Stir, write_jsonl  # noqa: E402
+from reference_data import T, raw_tables, ts  # noqa: E402
+from test_reference import TABLES, _key, _same  # noqa: E402
+
+TIERS = ("15min", "30min", "2h", "daily")
+TIME_COLUMN = {"_e.profile_log_events": "insert_timestamp"}
+
+
+def batches(raw: dict, seed: int, late: float, first_end: dt.datetime) -> list[dict]:
+    """The rows up to `first_end` (less a `late` fraction), then the rest."""
+    draw = random.Random(seed)
+    first: dict = {name: [] for name in raw}
+    rest: dict = {name: [] for name in raw}
+    for name, rows in raw.items():
+        for row in rows:
+            on_time = row[TIME_COLUMN.get(name, "updated_at")] <= ts(first_end) and draw.random() >= late
+            (first if on_time else rest)[name].append(row)
+    return [first, rest]
+
+
+def check(seed: int, late: float | None, first_days: float, root: Path) -> int:
+    raw = raw_tables(seed)
+    stir = Stir(root / f"seed-{seed}" / "home")
+    runs = [(raw, T)] if late is None else list(zip(batches(raw, seed, late, T - dt.timedelta(days=first_days)),
+                                                    (T - dt.timedelta(days=first_days), T)))
+    for n, (rows, end) in enumerate(runs):
+        for name, table_rows in rows.items():
+            write_jsonl(stir.home.parent / f"in-{n}", name, table_rows)
+        stir.run("ingest", str(stir.home.parent / f"in-{n}"))
+        for tier in TIERS:
+            stir.run_tier(tier, "--end", ts(end))
+    conn = stir.pg()
+    differences = 0
+    for table, (key, expected) in TABLES.items():
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT * FROM {table}")
+            columns = [d[0] for d in cur.description]
+            got = {_key(row, key): row for row in (dict(zip(columns, r)) for r in cur.fetchall())}
+        conn.rollback()
+        want = expected(raw)
+        wrong = [f"{k} {c}: want {v!r}, published {got[k][c]!r}"
+                 for k, row in want.items() if k in got for c, v in row.items() if not _same(v, got[k][c])]
+        missing, extra = set(want) - set(got), set(got) - set(want)
+        differences += len(wrong) + len(missing) + len(extra)
+        print(f"seed {seed}  {table:32} {len(want):6} rows  missing {len(missing)}  extra {len(extra)}  "
+              f"wrong values {len(wrong)}", flush=True)
+        samples = wrong[:5] + [f"missing {k!r}" for k in list(missing)[:3]] + [f"extra {k!r}" for k in list(extra)[:3]]
+        for line in samples:
+            print("    " + line)
+    conn.close()
+    return differences
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--late", type=float, help="run twice; this fraction of the first batch's rows arrives late")
+    parser.add_argument("--first-days", type=float, default=3, help="the first run's end, in days before T")
+    parser.add_argument("--keep", action="store_true", help="keep the homes (removed by default)")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="stir-reference-"))
+    try:
+        differences = sum(check(seed, args.late, args.first_days, root) for seed in args.seeds)
+    finally:
+        if args.keep:
+            print(f"homes kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    print("no differences" if differences == 0 else f"{differences} differences")
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
