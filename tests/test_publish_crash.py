@@ -124,6 +124,15 @@ def put_export(store: LocalStore, fp: str, version: int, compression: str, base:
                     size=size, sha256=sha256, base=base, changed=len(delta) if base else None, gone_key=gone)
 
 
+def publish_version_0(pg, store: LocalStore, fp: str) -> Manifest:
+    """The serving tables migrated, and version 0 loaded in one stream and live."""
+    migrate(pg)
+    before = put_export(store, fp, 0, "none")
+    steps.load_shadow(pg, SPEC, before, store.path(before.data_key))
+    steps.swap(pg, SPEC, before)
+    return before
+
+
 def live(pg) -> list[tuple]:
     return pg_rows(pg, "SELECT id, platform_id, followers FROM public.leaderboard ORDER BY id")
 
@@ -173,12 +182,9 @@ def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(requ
             monkeypatch.setenv(name, value)
         stage_dir = os.environ["STIR_SSH_STAGE_DIR"]
     env = dict(os.environ)
-    migrate(pg)
     store = LocalStore(tmp_path / "store")
     case = request.node.callspec.id.replace(".", "_")
-    before = put_export(store, f"{case}-before", 0, "none")
-    steps.load_shadow(pg, SPEC, before, tmp_path / "store" / before.data_key)
-    steps.swap(pg, SPEC, before)
+    before = publish_version_0(pg, store, f"{case}-before")
     assert live(pg) == rows(0)
     spec = dataclasses.replace(SPEC, mode=mode)
     # A merge publishes a delta of the live version (a whole version is swapped in).
@@ -199,11 +205,8 @@ def test_a_sigkill_never_leaves_a_partial_live_table_and_the_rerun_finishes(requ
 def test_parallel_copy_streams_load_the_parts_and_a_refused_row_is_named(pg, own_leaderboard, tmp_path):
     """Two COPY sessions load an export's two parts; a row one of them refuses fails the load
     naming the row, leaves no shadow behind and the live table untouched."""
-    migrate(pg)
     store = LocalStore(tmp_path / "store")
-    before = put_export(store, "par-before", 0, "none")
-    steps.load_shadow(pg, SPEC, before, tmp_path / "store" / before.data_key)
-    steps.swap(pg, SPEC, before)
+    publish_version_0(pg, store, "par-before")
     manifest = put_parts(store, "par-after", 1)
     parts = [lambda key=key: store.open(key) for key in manifest.parts]
     seen: list[int] = []
@@ -288,11 +291,8 @@ def test_a_failed_parallel_load_drops_its_shadow(monkeypatch, pg, own_leaderboar
     fails), or a check after it does (a key in both parts): the load fails naming the error,
     the shadow the sessions committed is dropped, not left for the next run, and the live
     table is untouched."""
-    migrate(pg)
     store = LocalStore(tmp_path / "store")
-    before = put_export(store, "fail-before", 0, "none")
-    steps.load_shadow(pg, SPEC, before, tmp_path / "store" / before.data_key)
-    steps.swap(pg, SPEC, before)
+    publish_version_0(pg, store, "fail-before")
     manifest = put_parts(store, "fail-after", 1)
     if failure == "freeze":
         render = steps.render_sql
