@@ -104,7 +104,8 @@ def restate(ctx, selector: str, end: str, downstream: bool = False) -> list[str]
     if not snapshots:
         return []
     # From a week before the models' start (removing intervals a model does not have is harmless).
-    interval = (to_timestamp(load_settings().model_start_time - dt.timedelta(days=7)), to_timestamp(end))
+    start = dt.datetime.fromisoformat(ctx.config.model_defaults.start)   # model_start, as ctx was built with
+    interval = (to_timestamp(start - dt.timedelta(days=7)), to_timestamp(end))
     ctx.state_sync.remove_intervals([(s, interval) for s in snapshots], remove_shared_versions=True)
     names = sorted(s.name for s in snapshots)
     logger.info("sqlmesh: restating {} model(s) up to {}: their intervals run again", len(names), end)

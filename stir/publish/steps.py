@@ -405,7 +405,7 @@ def _drop_failed_shadow(name: str, table: str) -> None:
     try:
         with session.cursor() as cur:
             cur.execute(read_sql("stir.serving.sql", "publish_lock.sql"), {"table": name})
-            if cur.fetchone()[0] and not (table_marker(cur, "stir_shadow", name) or "").startswith(MARKER_PREFIX):
+            if cur.fetchone()[0] and _marker_fingerprint(table_marker(cur, "stir_shadow", name)) is None:
                 cur.execute(render_sql("stir.serving.sql", "prepare_shadow.sql", table=table))
         session.commit()
     except psycopg2.Error as exc:
@@ -475,7 +475,7 @@ def _freeze_shadow(table: str, failure: str, xids: list[str]) -> None:
                     logger.warning("{}: {} has held a snapshot older than the load for over {:g}s; freezing "
                                    "stir_shadow.{} without waiting longer: the pages it keeps from being marked "
                                    "all-visible are left to the first readers and a later vacuum", table,
-                                   _holder(session, "freeze_blocker.sql", {"xids": xids}), FREEZE_WAIT_S, table)
+                                   _session(blocker), FREEZE_WAIT_S, table)
                     break
                 time.sleep(pause)
                 pause = min(pause * 2, 0.5)
@@ -591,14 +591,16 @@ class _PublishLocked(Exception):
 
 
 def _holder(conn, sql_file: str, params: dict) -> str:
-    """Who holds a lock (lock_holder.sql, publish_lock_holder.sql) or an old snapshot
-    (freeze_blocker.sql), for messages."""
+    """Who holds a lock (lock_holder.sql or publish_lock_holder.sql), for messages."""
     with conn.cursor() as cur:
         cur.execute(read_sql("stir.serving.sql", sql_file), params)
         row = cur.fetchone()
     conn.rollback()
-    if row is None:
-        return "a session that has since let go"
+    return _session(row) if row else "a session that has since let go"
+
+
+def _session(row: tuple) -> str:
+    """A session as the holder queries return it (pid, start, state, query), for messages."""
     pid, started, state, query = row
     return f"pid {pid} ({state}, query started {started:%Y-%m-%d %H:%M:%S%z}: {query!r})"
 
@@ -750,6 +752,11 @@ def marked_fingerprint(conn, schema: str, table: str) -> str | None:
     with conn.cursor() as cur:
         marker = table_marker(cur, schema, table)
     conn.rollback()
+    return _marker_fingerprint(marker)
+
+
+def _marker_fingerprint(marker: str | None) -> str | None:
+    """The fingerprint in a table's comment, None if the comment is not a marker."""
     return marker.removeprefix(MARKER_PREFIX) if marker and marker.startswith(MARKER_PREFIX) else None
 
 
