@@ -121,15 +121,12 @@ def every_tier_home(tmp_path_factory):
     """A home with reference_data's random raw rows in which every tier that publishes has run
     once, at the same end: (Stir, the raw rows). test_reference compares its serving tables
     with reference_metrics; test_status probes it (changing only stir_meta)."""
-    from reference_data import T, raw_tables, ts
+    from reference_compare import ingest_and_run
+    from reference_data import T, raw_tables
 
     raw = raw_tables(20261127)
     stir = Stir(tmp_path_factory.mktemp("every-tier") / "home")
-    for name, rows in raw.items():
-        write_jsonl(stir.home.parent / "in", name, rows)
-    stir.run("ingest", str(stir.home.parent / "in"))
-    for tier in ("15min", "30min", "2h", "daily"):
-        stir.run_tier(tier, "--end", ts(T))
+    ingest_and_run(stir, raw, T, stir.home.parent / "in")
     return stir, raw
 
 

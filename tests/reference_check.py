@@ -20,11 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conftest import Stir, write_jsonl  # noqa: E402
+from conftest import Stir  # noqa: E402
+from reference_compare import TABLES, differences, ingest_and_run, published  # noqa: E402
 from reference_data import T, raw_tables, ts  # noqa: E402
-from test_reference import TABLES, _key, _same  # noqa: E402
 
-TIERS = ("15min", "30min", "2h", "daily")
 TIME_COLUMN = {"_e.profile_log_events": "insert_timestamp"}
 
 
@@ -46,31 +45,18 @@ def check(seed: int, late: float | None, first_days: float, root: Path) -> int:
     runs = [(raw, T)] if late is None else list(zip(batches(raw, seed, late, T - dt.timedelta(days=first_days)),
                                                     (T - dt.timedelta(days=first_days), T)))
     for n, (rows, end) in enumerate(runs):
-        for name, table_rows in rows.items():
-            write_jsonl(stir.home.parent / f"in-{n}", name, table_rows)
-        stir.run("ingest", str(stir.home.parent / f"in-{n}"))
-        for tier in TIERS:
-            stir.run_tier(tier, "--end", ts(end))
-    conn = stir.pg()
-    differences = 0
-    for table, (key, expected) in TABLES.items():
-        with conn.cursor() as cur:
-            cur.execute(f"SELECT * FROM {table}")
-            columns = [d[0] for d in cur.description]
-            got = {_key(row, key): row for row in (dict(zip(columns, r)) for r in cur.fetchall())}
-        conn.rollback()
+        ingest_and_run(stir, rows, end, stir.home.parent / f"in-{n}")
+    tables = published(stir)
+    count = 0
+    for table, (_, expected) in TABLES.items():
         want = expected(raw)
-        wrong = [f"{k} {c}: want {v!r}, published {got[k][c]!r}"
-                 for k, row in want.items() if k in got for c, v in row.items() if not _same(v, got[k][c])]
-        missing, extra = set(want) - set(got), set(got) - set(want)
-        differences += len(wrong) + len(missing) + len(extra)
+        missing, extra, wrong = differences(want, tables[table])
+        count += len(missing) + len(extra) + len(wrong)
         print(f"seed {seed}  {table:32} {len(want):6} rows  missing {len(missing)}  extra {len(extra)}  "
               f"wrong values {len(wrong)}", flush=True)
-        samples = wrong[:5] + [f"missing {k!r}" for k in list(missing)[:3]] + [f"extra {k!r}" for k in list(extra)[:3]]
-        for line in samples:
+        for line in wrong[:5] + [f"missing {k!r}" for k in missing[:3]] + [f"extra {k!r}" for k in extra[:3]]:
             print("    " + line)
-    conn.close()
-    return differences
+    return count
 
 
 def main() -> int:
@@ -82,14 +68,14 @@ def main() -> int:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="stir-reference-"))
     try:
-        differences = sum(check(seed, args.late, args.first_days, root) for seed in args.seeds)
+        found = sum(check(seed, args.late, args.first_days, root) for seed in args.seeds)
     finally:
         if args.keep:
             print(f"homes kept in {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
-    print("no differences" if differences == 0 else f"{differences} differences")
-    return 1 if differences else 0
+    print("no differences" if found == 0 else f"{found} differences")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":
