@@ -43,8 +43,16 @@ die = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
 render = steps.render_sql
 steps.render_sql = lambda package, name, **kw: die() if name == point else render(package, name, **kw)
 steps.ProgressReader.__init__.__defaults__ = (0.0,)   # report every read: a kill lands mid-COPY
-if point == "checksum":
-    RemoteStage._checksum = die
+if point == "mid-stage":   # part of the export is on the PostgreSQL host, unpacked as it arrives
+    remote_stage._CHUNK = 256
+    send = RemoteStage._exec
+    class Dying:
+        def __init__(self, source):
+            self.source, self.reads = source, 0
+        def read(self, n):
+            self.reads += 1
+            return die() if self.reads == 3 else self.source.read(n)
+    RemoteStage._exec = lambda self, command, stdin: send(self, command, Dying(stdin))
 spec = dataclasses.replace(SPECS["leaderboard"], mode=mode)
 manifest = Manifest.from_json(open(manifest_file).read())
 store, conn = LocalStore(root), connect()
@@ -71,7 +79,7 @@ CASES = [
     ("stream", "merge", "merge_finish.sql"),
     ("parallel", "swap", "copy_shadow.sql"), ("parallel", "swap", "mid-copy"),
     ("parallel", "swap", "finish_shadow.sql"),
-    ("ssh", "swap", "checksum"), ("ssh", "swap", "copy_shadow_file.sql"), ("ssh", "swap", "swap.sql"),
+    ("ssh", "swap", "mid-stage"), ("ssh", "swap", "copy_shadow_file.sql"), ("ssh", "swap", "swap.sql"),
     ("ssh", "merge", "merge_upsert.sql"),
 ]
 

@@ -85,6 +85,22 @@ def test_a_download_that_does_not_match_its_manifest_is_refused(ssh_env, tmp_pat
     assert staged_files(ssh_env) == []   # neither the bad download nor a partial stage is left
 
 
+def test_an_export_that_does_not_unpack_is_refused_naming_the_error(ssh_env, tmp_path):
+    """A gzip'd export cut short when it was written (its manifest's sums are of the cut
+    bytes): the host's gzip fails while the bytes arrive, and the stage says so."""
+    store = LocalStore(tmp_path / "store")
+    manifest = put_export(store, "sshcut", [row(i, str(i)) for i in range(2000)])
+    path = store.path(manifest.data_key)
+    path.write_bytes(path.read_bytes()[:-2000])
+    size, sha256 = store.checksum(manifest.data_key)
+    manifest = dataclasses.replace(manifest, size=size, sha256=sha256)
+    with remote_stage.connection() as conn:
+        with pytest.raises(PublishError, match=r"leaderboard: staging .*data.tsv.gz on 127.0.0.1 failed \(exit 1\): "
+                                               r"gzip: .*unexpected end of file; the live table is untouched"):
+            RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"]).stage(store, manifest)
+    assert staged_files(ssh_env) == []
+
+
 def test_a_refused_row_of_a_server_file_is_named(ssh_env, pg, tmp_path):
     migrate(pg)
     store = LocalStore(tmp_path / "store")
