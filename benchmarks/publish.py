@@ -88,7 +88,7 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
     """One publish through Stir's steps, as the Luigi chain runs them (`streams`: COPY
     sessions with transfer = stream, copy_streams by default); seconds per step."""
     figures: dict = {}
-    compression = "gzip" if transfer == "ssh" else "none"
+    compression = dataclasses.replace(load_settings(), transfer=transfer).compression   # export_compression = auto
     with timed(figures, "fingerprint"):
         fp, _ = steps.publish_fingerprint(get_warehouse(), spec)
     if spec.mode == "swap":   # a fresh publish every time (each merge publishes a new version)
@@ -259,7 +259,10 @@ def main() -> None:
     stir_publish(conn, store, "stream", spec=merge_spec)
     build_mart(args.rows, changed_every=20)
     results["merge (5% changed)"] = stir_publish(conn, store, "stream", spec=merge_spec)
-    time.sleep(1.5)   # the session's statistics reach pg_stat_user_tables once it has been idle
+    with conn.cursor() as cur:   # the merge's session statistics, flushed to pg_stat_user_tables now
+        cur.execute("SELECT pg_stat_force_next_flush()")
+    conn.commit()
+    time.sleep(0.2)
     with conn.cursor() as cur:
         cur.execute(sql("hot_updates.sql", table=SPEC.table))
         updated, hot = cur.fetchone()

@@ -25,7 +25,7 @@ CHOICES = {
     "store": ("local", "s3"),
     "postgres": ("embedded", "dsn"),
     "transfer": ("stream", "local", "ssh"),
-    "export_compression": ("auto", "none", "gzip"),
+    "export_compression": ("auto", "none", "gzip", "zstd"),
     "heavy_guard": ("wait", "skip"),
 }
 
@@ -54,8 +54,10 @@ class Settings:
     # (downloaded next to Stir, then COPY FROM STDIN) | ssh (downloaded onto the PostgreSQL host
     # over SSH, checked against the manifest, then COPY FROM the server-side file).
     transfer: str = "stream"
-    # The export's compression: auto is gzip where its bytes cross a network (store = s3 or
-    # transfer = ssh) and none otherwise (gzip costs more CPU than it saves on a local disk).
+    # The export's compression: auto is zstd where its bytes cross a network (store = s3 or
+    # transfer = ssh) and none otherwise (compressing costs more CPU than it saves on a local
+    # disk); gzip for a PostgreSQL host that must unpack it itself and has no zstd (without
+    # zstd there, transfer = ssh unpacks on this machine and sends plain text).
     export_compression: str = "auto"
     # A whole export is written in this many parts and loaded by as many
     # COPY sessions at once (COPY is bound by one backend's CPU). 2 by default: at 1M rows on
@@ -128,10 +130,10 @@ class Settings:
 
     @property
     def compression(self) -> str:
-        """The exports' compression, 'gzip' or 'none' (export_compression, auto resolved)."""
+        """The exports' compression, 'zstd', 'gzip' or 'none' (export_compression, auto resolved)."""
         if self.export_compression != "auto":
             return self.export_compression
-        return "gzip" if self.store == "s3" or self.transfer == "ssh" else "none"
+        return "zstd" if self.store == "s3" or self.transfer == "ssh" else "none"
 
     # Secrets: read from the environment on use, never stored in a file or printed.
     @property

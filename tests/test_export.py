@@ -54,6 +54,19 @@ def test_uncompressed_export_with_checksum(mart, tmp_path):
         assert fh.read() == raw.decode()
 
 
+def test_zstd_export_reads_back_as_it_was_written(mart, tmp_path):
+    """export_compression = zstd (auto's choice where bytes cross a network): ClickHouse
+    compresses by the key's suffix, and the loader unpacks it by its first bytes."""
+    store = LocalStore(tmp_path)
+    fp, _ = steps.fingerprint(mart, SPEC)
+    manifest = steps.export(mart, store, SPEC, fp, compression="zstd", checksum=True)
+    assert manifest.data_key.endswith("/data.tsv.zst")
+    assert (tmp_path / manifest.data_key).read_bytes()[:4] == b"\x28\xb5\x2f\xfd"   # zstd's magic number
+    with steps.export_stream(tmp_path / manifest.data_key, text=True) as fh:
+        lines = fh.read().splitlines()
+    assert lines[0] == "id\tname\tok" and sorted(lines[1:]) == ['1\ta,"b"\ttrue', '2\t\\N\tfalse']
+
+
 def test_changed_mart_is_refused(mart, tmp_path, monkeypatch):
     """A ClickHouse server can change a mart under an export (another run): the export is
     fingerprinted again and refused. (chDB is this process's alone: `exclusive` skips that.)"""

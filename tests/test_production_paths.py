@@ -42,8 +42,8 @@ def test_daily_tier_through_s3(moto_s3, tmp_path):
     assert "stir-test-secret" not in proc.stderr + proc.stdout
     keys = [o["Key"] for o in boto3.client("s3", endpoint_url=moto_s3)
             .list_objects_v2(Bucket="stir-exports")["Contents"]]
-    # gzip'd (bytes cross a network), in two parts for two COPY sessions (copy_streams = 2)
-    assert {k.rsplit("/", 1)[1] for k in keys if "/leaderboard/" in k} == {"data_0.tsv.gz", "data_1.tsv.gz",
+    # zstd'd (bytes cross a network), in two parts for two COPY sessions (copy_streams = 2)
+    assert {k.rsplit("/", 1)[1] for k in keys if "/leaderboard/" in k} == {"data_0.tsv.zst", "data_1.tsv.zst",
                                                                           "manifest.json"}
     # transfer = stream (the default): COPY read the S3 object itself; nothing was staged here.
     assert "leaderboard: ExportMart" in proc.stderr and "StageExport" not in proc.stderr

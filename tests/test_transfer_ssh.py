@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Stir
+from stir.publish.export_compression import zstd
 from stir.errors import ConfigError, PublishError
 from stir.publish import remote_stage, steps
 from stir.publish.manifest import Manifest, data_key
@@ -101,6 +102,48 @@ def test_an_export_that_does_not_unpack_is_refused_naming_the_error(ssh_env, tmp
     assert staged_files(ssh_env) == []
 
 
+def put_zstd_export(store: LocalStore, fp: str, lines: list[str]) -> Manifest:
+    """An export in the store as ExportMart leaves it with export_compression = zstd (auto's
+    choice for transfer = ssh), and its manifest."""
+    key = data_key("leaderboard", fp, "zstd")
+    store.path(key).parent.mkdir(parents=True, exist_ok=True)
+    store.path(key).write_bytes(zstd.compress(("\n".join([HEADER, *lines]) + "\n").encode()))
+    size, sha256 = store.checksum(key)
+    return Manifest("leaderboard", SPEC.mart, fp, len(lines), key, columns=tuple(HEADER.split("\t")),
+                    size=size, sha256=sha256)
+
+
+@pytest.mark.parametrize("host_has_zstd", [True, False], ids=["zstd on the host", "no zstd on the host"])
+def test_a_zstd_export_is_unpacked_on_the_host_or_here(ssh_env, pg, own_leaderboard, tmp_path, monkeypatch, caplog_loguru,
+                                                       host_has_zstd):
+    """A zstd'd export is unpacked on the PostgreSQL host as it arrives; a host without zstd
+    gets it unpacked here, as plain text, with a warning. Either way the bytes are checked
+    against the manifest, and a changed object is refused."""
+    if not host_has_zstd:   # the host's zstd command, as if it were not installed
+        monkeypatch.setitem(remote_stage.UNPACK_COMMAND, "zstd", "no-such-zstd -dcq")
+    migrate(pg)
+    store = LocalStore(tmp_path / "store")
+    manifest = put_zstd_export(store, "sshzst", [row(i, str(i * 10)) for i in range(1, 501)])
+    with remote_stage.connection() as conn:
+        stage = RemoteStage(conn, ssh_env["STIR_SSH_STAGE_DIR"])
+        path = stage.stage(store, manifest)
+        assert [p.name for p in Path(path).iterdir()] == ["data.tsv"]
+        steps.load_shadow(pg, SPEC, manifest, stage.server_file(manifest))
+        steps.swap(pg, SPEC, manifest)
+        stage.remove("leaderboard", "sshzst")
+        changed = put_zstd_export(store, "sshzstbad", [row(1, "1")])
+        store.path(changed.data_key).write_bytes(zstd.compress(f"{HEADER}\n{row(2, '2')}\n".encode()))
+        with pytest.raises(PublishError, match="does not match its manifest"):
+            stage.stage(store, changed)
+    warned = [m for m in caplog_loguru if "has no no-such-zstd: the export is unpacked here" in m]
+    assert len(warned) == (0 if host_has_zstd else 2)
+    assert staged_files(ssh_env) == []
+    with pg.cursor() as cur:
+        cur.execute("SELECT count(*), sum(followers) FROM leaderboard")
+        assert cur.fetchone() == (500, sum(i * 10 for i in range(1, 501)))
+    pg.rollback()
+
+
 def test_a_refused_row_of_a_server_file_is_named(ssh_env, pg, tmp_path):
     migrate(pg)
     store = LocalStore(tmp_path / "store")
@@ -170,7 +213,7 @@ def test_an_unknown_host_key_is_refused(ssh_env, monkeypatch, tmp_path):
 
 
 def test_daily_tier_through_s3_and_ssh(sshd, moto_s3, tmp_path):
-    """Production's shape: the export goes to S3 (gzip'd), the PostgreSQL host downloads it by
+    """Production's shape: the export goes to S3 (zstd'd), the PostgreSQL host downloads it by
     a presigned URL that curl reads from stdin, and COPY reads the file there."""
     stir = Stir(tmp_path / "home")
     stir.env.update(sshd, STIR_TRANSFER="ssh", STIR_STORE="s3", STIR_S3_BUCKET="stir-exports",

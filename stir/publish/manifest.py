@@ -5,6 +5,8 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+from stir.publish.export_compression import SUFFIXES
+
 
 @dataclass(frozen=True)
 class Manifest:
@@ -52,7 +54,7 @@ class Manifest:
         return cls(**values)
 
 
-# Layout of the staging store: exports/<table>/<fingerprint>/{data.tsv[.gz], manifest.json}
+# Layout of the staging store: exports/<table>/<fingerprint>/{data.tsv[.gz|.zst], manifest.json}
 # (stir.publish.export_format).
 MANIFEST = "manifest.json"
 
@@ -65,14 +67,13 @@ def export_prefix(table: str, fingerprint: str) -> str:
     return f"{exports_root(table)}{fingerprint}"
 
 
-SUFFIXES = {"none": ".tsv", "gzip": ".tsv.gz"}  # ClickHouse's file() and s3() compress by the suffix
 
 
 def data_key(table: str, fingerprint: str, compression: str = "gzip") -> str:
     return f"{export_prefix(table, fingerprint)}/data{SUFFIXES[compression]}"
 
 
-_PART = re.compile(r"/data_(\d+)\.tsv(\.gz)?$")
+_PART = re.compile(r"/data_(\d+)\.tsv(\.gz|\.zst)?$")
 
 
 def part_pattern(table: str, fingerprint: str, compression: str) -> str:

@@ -16,6 +16,7 @@ curl's stdin, the key's passphrase comes from STIR_SSH_KEY_PASSPHRASE).
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shlex
@@ -27,6 +28,8 @@ from pathlib import Path
 from loguru import logger
 
 from stir.errors import ConfigError, PublishError
+from stir.publish import export_compression
+from stir.publish.export_compression import UNPACK_COMMAND
 from stir.publish.manifest import Manifest
 from stir.publish.steps import ServerFile
 from stir.settings import Settings, load_settings
@@ -66,7 +69,24 @@ def connection(settings: Settings | None = None):
 
 def _staged_name(key: str) -> str:
     """The name an export file of the store has on the host once staged (decompressed)."""
-    return Manifest.file_name(key).removesuffix(".gz")
+    return export_compression.plain_name(Manifest.file_name(key))
+
+
+class _Summed(io.RawIOBase):
+    """A store object's bytes as they are read, counted and hashed (SHA-256) on the way."""
+
+    def __init__(self, raw):
+        self.raw, self.size, self.sha256 = raw, 0, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self.raw.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        self.size += len(chunk)
+        self.sha256.update(chunk)
+        return len(chunk)
 
 
 class RemoteStage:
@@ -106,13 +126,22 @@ class RemoteStage:
         tmp, final = self.path(table, fp, ".tmp"), self.path(table, fp)
         q = shlex.quote
         # PostgreSQL's own OS user reads the staged files: they are made readable to others (umask 022).
-        self.run(f"umask 022 && rm -rf {q(tmp)} && mkdir -p {q(tmp)}", f"{table}: creating the stage directory")
+        # The unpacking commands the export needs that the host lacks are listed.
+        tools = sorted({UNPACK_COMMAND[c].split()[0] for c in map(export_compression.of_key, manifest.files)
+                        if c != "none"})
+        probe = "".join(f"; command -v {tool} >/dev/null 2>&1 || echo {tool}" for tool in tools)
+        missing = self.run(f"umask 022 && rm -rf {q(tmp)} && mkdir -p {q(tmp)}{probe}",
+                           f"{table}: creating the stage directory").split()
+        if missing:
+            logger.warning("{}: {} has no {}: the export is unpacked here and sent as plain text (several times "
+                           "the bytes); install it there, or set export_compression to one it has", table,
+                           self.conn.host, " or ".join(missing))
         started = time.monotonic()
         # One SSH channel per file, all at once: each is received, unpacked and summed on the
         # host while the others are (a loopback run of 1M rows in two parts: 1.9 s one after
         # the other, through SFTP, then unpacked).
         with ThreadPoolExecutor(max_workers=len(manifest.files)) as pool:
-            fetched = list(pool.map(lambda key: self._fetch(store, key, tmp, table), manifest.files))
+            fetched = list(pool.map(lambda key: self._fetch(store, key, tmp, bool(missing)), manifest.files))
         for key, (size, sha256), (status, got_size, got_sha, error) in zip(manifest.files, sums, fetched):
             if (got_size, got_sha) != (size, sha256) and got_sha is not None:
                 self.run(f"rm -rf {q(tmp)}", f"{table}: removing a bad download")
@@ -129,52 +158,64 @@ class RemoteStage:
                     self.conn.host, final, time.monotonic() - started)
         return final
 
-    def _fetch(self, store: Store, key: str, tmp: str, table: str) -> tuple[int, int | None, str | None, str]:
+    def _fetch(self, store: Store, key: str, tmp: str, unpack_here: bool) -> tuple[int, int | None, str | None, str]:
         """Bring one export file into `tmp` on the host, unpacked, in one remote command: from
         S3 by curl (its presigned URL on curl's stdin, never on a command line), or sent from
-        here on the command's stdin and unpacked as it arrives. Returns the command's exit
-        status, the size and SHA-256 of the bytes received (None if it never got that far) and
-        its error output."""
+        here on the command's stdin and unpacked as it arrives (`unpack_here`: unpacked here,
+        for a host without the unpacking command). Returns the command's exit status, the
+        size and SHA-256 of the export's bytes (None if it never got that far) and its error
+        output."""
         q = shlex.quote
         plain = f"{tmp}/{_staged_name(key)}"
-        gzipped = key.endswith(".gz")
+        packed = export_compression.of_key(key)
+        if unpack_here and packed != "none":
+            with store.open(key) as raw:
+                summed = _Summed(raw)
+                status, out, err, sent = self._exec(f"umask 022; cat > {q(plain)}; status=$?; stat -c %s {q(plain)}; "
+                                                    "exit $status", export_compression.unpacking(summed, packed))
+            if status == 0 and out.strip() != str(sent):
+                return 1, None, None, f"{plain} holds {out.strip()} bytes of the {sent:,} sent"
+            return status, summed.size, summed.sha256.hexdigest(), err
         url = store.presigned_url(key)
-        received = f"{tmp}/{Manifest.file_name(key)}.download" if gzipped or url else plain
+        received = f"{tmp}/{Manifest.file_name(key)}.download" if packed != "none" or url else plain
+        unpack = UNPACK_COMMAND.get(packed)
         if url is not None:
             receive = "curl --fail --silent --show-error --retry 3 --config -"
-            then = (f"gzip -dc {q(received)} > {q(plain)} && rm -f {q(received)}" if gzipped
+            then = (f"{unpack} {q(received)} > {q(plain)} && rm -f {q(received)}" if unpack
                     else f"mv {q(received)} {q(plain)}")
         else:
-            receive = f"tee {q(received)} | gzip -dc > {q(plain)}" if gzipped else f"cat > {q(plain)}"
-            then = f"rm -f {q(received)}" if gzipped else "true"
+            receive = f"tee {q(received)} | {unpack} > {q(plain)}" if unpack else f"cat > {q(plain)}"
+            then = f"rm -f {q(received)}" if unpack else "true"
         # The sums are printed whatever the receiving status, so a changed object is named as one.
         command = (f"umask 022; {receive}; status=$?; stat -c %s {q(received)} && sha256sum {q(received)}; "
                    f"[ $status -eq 0 ] || exit $status; {then}")
         if url is not None:
-            status, out, err = self._exec(command, io.BytesIO(f'url = "{url}"\noutput = "{received}"\n'.encode()))
+            status, out, err, _ = self._exec(command, io.BytesIO(f'url = "{url}"\noutput = "{received}"\n'.encode()))
         else:
             with store.open(key) as source:
-                status, out, err = self._exec(command, source)
+                status, out, err, _ = self._exec(command, source)
         lines = out.strip().splitlines()
         if len(lines) < 2 or not lines[0].isdigit():
             return status, None, None, err
         return status, int(lines[0]), lines[1].split()[0], err
 
-    def _exec(self, command: str, stdin) -> tuple[int, str, str]:
+    def _exec(self, command: str, stdin) -> tuple[int, str, str, int]:
         """Run `command` on the host in a channel of its own, `stdin`'s bytes on its standard
-        input; returns its exit status, output and error output."""
+        input; returns its exit status, output, error output and the bytes it was sent."""
         channel = self.conn.client.get_transport().open_session()
+        sent = 0
         try:
             channel.exec_command(command)
             try:
                 while chunk := stdin.read(_CHUNK):
                     channel.sendall(chunk)
+                    sent += len(chunk)
                 channel.shutdown_write()
             except OSError:   # the command ended without reading everything: its status says why
                 pass
             out = channel.makefile("rb").read().decode(errors="replace")
             err = channel.makefile_stderr("rb").read().decode(errors="replace")
-            return channel.recv_exit_status(), out, err
+            return channel.recv_exit_status(), out, err, sent
         finally:
             channel.close()
 

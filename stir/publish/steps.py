@@ -6,7 +6,6 @@ load a shadow table and check it -> atomic swap (backup kept).
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import random
@@ -24,7 +23,7 @@ from loguru import logger
 
 from stir.errors import PublishError
 from stir.postgres import connect
-from stir.publish import delta, export_format
+from stir.publish import delta, export_compression, export_format
 from stir.publish.manifest import (Manifest, data_key, export_prefix, exports_root, fingerprint_of, gone_key,
                                    is_part, manifest_key, part_number, part_pattern)
 from stir.publish.schema import live_fits_ddl, table_columns
@@ -147,7 +146,7 @@ def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: 
 def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compression: str = "gzip",
            checksum: bool = False, only: frozenset[str] | None = None, base: str | None = None,
            parts: int = 1, max_changed: float = 1.0, parts_min_rows: int = 0) -> Manifest:
-    """Write the mart (its columns in `only`, if given) to the store (export_format, gzip'd or not), then
+    """Write the mart (its columns in `only`, if given) to the store (export_format, compressed or not), then
     its manifest (with the export's size and SHA-256 if `checksum`). Fails if the mart changed
     meanwhile. A merge-mode table whose live version `base` has its row hashes kept exports
     only the rows that differ from it, and the keys it lost (stir.publish.delta), unless they
@@ -252,37 +251,12 @@ ExportData = Union[Path, Callable[[], BinaryIO], ServerFile]
 
 
 COPY_CHUNK = 1 << 20   # bytes per read of a COPY FROM STDIN (psycopg2's default, 8 KiB, costs more calls)
-GZIP_MAGIC = b"\x1f\x8b"  # an export starts with its header's first column name, never with these
-
-
-class _Peeked(io.RawIOBase):
-    """A binary stream with its first bytes (already read, to sniff the format) put back."""
-
-    def __init__(self, head: bytes, rest: BinaryIO):
-        self.head, self.rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self.head:
-            n = min(len(buffer), len(self.head))
-            buffer[:n], self.head = self.head[:n], self.head[n:]
-            return n
-        chunk = self.rest.read(len(buffer))
-        buffer[:len(chunk)] = chunk
-        return len(chunk)
-
-
 @contextmanager
 def export_stream(data: ExportData, text: bool = False):
-    """The export's bytes (or text), decompressed if it is gzip'd, read as they arrive."""
+    """The export's bytes (or text), unpacked if it is gzip'd or zstd'd, read as they arrive."""
     raw = data() if callable(data) else open(data, "rb")
     try:
-        head = raw.read(2)
-        fh = io.BufferedReader(_Peeked(head, raw), buffer_size=1 << 20)
-        if head == GZIP_MAGIC:
-            fh = gzip.open(fh, "rb")
+        fh = export_compression.sniffed(raw)
         if text:
             fh = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
         yield fh
