@@ -260,7 +260,7 @@ def main() -> None:
     build_mart(args.rows, changed_every=20)
     results["merge (5% changed)"] = stir_publish(conn, store, "stream", spec=merge_spec)
     with conn.cursor() as cur:   # the merge's session statistics, flushed to pg_stat_user_tables now
-        cur.execute("SELECT pg_stat_force_next_flush()")
+        cur.execute(sql("flush_stats.sql"))
     conn.commit()
     time.sleep(0.2)
     with conn.cursor() as cur:
