@@ -7,10 +7,13 @@ the embedded PostgreSQL, everything measured in one run on the same mart, DDL an
 - the legacy path (JSONEachRow export, jsonb COPY, cast-insert, SET LOGGED, indexes);
 - the raw floor (uncompressed CSV export, COPY into an unlogged table without indexes);
 - the longest a reader waits while a swap queues behind a 5-second reader transaction;
-- a merge publish of a version with 5% of rows changed against a full rebuild of it.
+- a merge publish of a version with 5% of rows changed against a full rebuild of it, and the
+  merge's floor: PostgreSQL alone writing those rows into the live table.
 
     .venv/bin/python benchmarks/publish.py [--rows 1000000]
 
+Every path starts after a CHECKPOINT, so none pays for the WAL the one before it wrote (each
+full load writes hundreds of MB; without it, the paths measured later ran up to 20% slower).
 It prints seconds per step and the ratios between the paths, with the targets of issue 8.
 """
 from __future__ import annotations
@@ -87,6 +90,7 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
                  streams: int | None = None) -> dict:
     """One publish through Stir's steps, as the Luigi chain runs them (`streams`: COPY
     sessions with transfer = stream, copy_streams by default); seconds per step."""
+    checkpoint(conn)
     figures: dict = {}
     compression = dataclasses.replace(load_settings(), transfer=transfer).compression   # export_compression = auto
     with timed(figures, "fingerprint"):
@@ -127,6 +131,7 @@ def stir_publish(conn, store: LocalStore, transfer: str, spec=SPEC, ssh_settings
 
 
 def legacy_publish(conn, store: LocalStore) -> dict:
+    checkpoint(conn)
     figures: dict = {}
     wh = get_warehouse()
     key = "legacy/data.jsonl"
@@ -147,6 +152,7 @@ def legacy_publish(conn, store: LocalStore) -> dict:
 
 
 def raw_floor(conn, store: LocalStore) -> dict:
+    checkpoint(conn)
     figures: dict = {}
     wh = get_warehouse()
     key = "floor/data.csv"
@@ -209,6 +215,30 @@ def reader_wait(conn, store: LocalStore, hold_s: float = 5.0) -> tuple[float, fl
     return max(latencies), waited, tries
 
 
+def checkpoint(conn) -> None:
+    conn.autocommit = True   # CHECKPOINT cannot run inside a transaction block
+    with conn.cursor() as cur:
+        cur.execute(sql("checkpoint.sql"))
+    conn.autocommit = False
+
+
+def merge_floor(conn, every: int) -> float:
+    """Seconds PostgreSQL alone takes to write a merge's changed rows (every `every`-th id,
+    changed again) into the live table from a table on the server, after a checkpoint as the
+    merge was: the least a merge of them can cost."""
+    columns = [name for name, _ in schema.ddl_columns(SPEC) if name not in SPEC.key]
+    with conn.cursor() as cur:
+        cur.execute(sql("merge_floor_delta.sql", table=SPEC.table, every=every))
+    conn.commit()
+    checkpoint(conn)
+    started = time.perf_counter()
+    with conn.cursor() as cur:
+        cur.execute(sql("merge_floor.sql", table=SPEC.table,
+                        updates=", ".join(f"{name} = EXCLUDED.{name}" for name in columns)))
+    conn.commit()
+    return time.perf_counter() - started
+
+
 def show(title: str, figures: dict) -> None:
     steps_text = ", ".join(f"{k} {v:.1f}" for k, v in figures.items() if k != "total")
     print(f"  {title:<28} {figures['total']:7.1f} s   ({steps_text})")
@@ -267,6 +297,7 @@ def main() -> None:
         cur.execute(sql("hot_updates.sql", table=SPEC.table))
         updated, hot = cur.fetchone()
     conn.rollback()
+    floor_s = merge_floor(conn, every=20)
     longest, waited, tries = reader_wait(conn, store)
 
     print("\nseconds, end to end (steps):")
@@ -282,6 +313,8 @@ def main() -> None:
     merge, full = results["merge (5% changed)"]["total"], results["full rebuild (5% changed)"]["total"]
     print(f"  merge of 5% changed rows: {merge / full:4.2f} of a full rebuild (target <= 0.10); "
           f"{hot:,} of its {updated:,} row updates in place (HOT)")
+    print(f"  merge floor: PostgreSQL alone writing the same rows into the live table took {floor_s:.1f} s, "
+          f"{floor_s / full:4.2f} of a full rebuild, before a merge reads the mart to find them")
     print(f"  longest reader query while a swap waited behind a 5 s reader: {longest * 1000:.0f} ms "
           f"(target <= 50 ms); the swap waited {waited:.1f} s over {tries} tries "
           f"(swap_lock_timeout_ms = {load_settings().swap_lock_timeout_ms})")
