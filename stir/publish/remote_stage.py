@@ -138,8 +138,8 @@ class RemoteStage:
                            self.conn.host, " or ".join(missing))
         started = time.monotonic()
         # One SSH channel per file, all at once: each is received, unpacked and summed on the
-        # host while the others are (a loopback run of 1M rows in two parts: 1.9 s one after
-        # the other, through SFTP, then unpacked).
+        # host while the others are (1M rows in two zstd'd parts over loopback: 0.9 s; through
+        # SFTP, then a checksum, then gzip's unpacking, one part after the other: 1.9 s).
         with ThreadPoolExecutor(max_workers=len(manifest.files)) as pool:
             fetched = list(pool.map(lambda key: self._fetch(store, key, tmp, bool(missing)), manifest.files))
         for key, (size, sha256), (status, got_size, got_sha, error) in zip(manifest.files, sums, fetched):
