@@ -84,7 +84,7 @@ class _PublishStep(luigi.Task):
 
 
 class ExportMart(_PublishStep):
-    """Outputs: exports/<table>/<fingerprint>/data.tsv[.gz] (export_compression) and, once it
+    """Outputs: exports/<table>/<fingerprint>/data.tsv[.zst or .gz] (export_compression) and, once it
     is whole, manifest.json in the staging store."""
 
     def output(self):
