@@ -52,7 +52,7 @@ def sshd_server(base: Path):
     try:
         yield {"STIR_SSH_HOST": "127.0.0.1", "STIR_SSH_PORT": str(port), "STIR_SSH_USER": getpass.getuser(),
                "STIR_SSH_KEY_FILE": str(base / "client_key"), "STIR_SSH_KNOWN_HOSTS": str(base / "known_hosts"),
-               "STIR_SSH_STAGE_DIR": str(stage / "stage dir; $(touch pwned)")}
+               "STIR_SSH_STAGE_DIR": str(stage / "stage dir; $(touch pwned) \"q\"")}
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -1,7 +1,8 @@
 """transfer = ssh against a real OpenSSH server on 127.0.0.1 (the `sshd` fixture) standing in
 for the PostgreSQL host: the export is downloaded there, checked against its manifest,
 unpacked and renamed, and PostgreSQL COPYs the server-side file. Arguments are shell-quoted
-(the stage directory's name holds `; $(touch pwned)`), and nothing secret reaches a command
+(the stage directory's name holds `; $(touch pwned)` and double quotes, which curl's
+config must escape), and nothing secret reaches a command
 line or the log."""
 from __future__ import annotations
 

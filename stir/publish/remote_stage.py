@@ -72,6 +72,11 @@ def _staged_name(key: str) -> str:
     return export_compression.plain_name(Manifest.file_name(key))
 
 
+def _curl_quoted(value: str) -> str:
+    """`value` inside a double-quoted string of a curl config file."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
 class _Summed(io.RawIOBase):
     """A store object's bytes as they are read, counted and hashed (SHA-256) on the way."""
 
@@ -190,7 +195,8 @@ class RemoteStage:
         command = (f"umask 022; {receive}; status=$?; stat -c %s {q(received)} && sha256sum {q(received)}; "
                    f"[ $status -eq 0 ] || exit $status; {then}")
         if url is not None:
-            status, out, err, _ = self._exec(command, io.BytesIO(f'url = "{url}"\noutput = "{received}"\n'.encode()))
+            config = f'url = "{_curl_quoted(url)}"\noutput = "{_curl_quoted(received)}"\n'
+            status, out, err, _ = self._exec(command, io.BytesIO(config.encode()))
         else:
             with store.open(key) as source:
                 status, out, err, _ = self._exec(command, source)
