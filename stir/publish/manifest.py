@@ -67,8 +67,6 @@ def export_prefix(table: str, fingerprint: str) -> str:
     return f"{exports_root(table)}{fingerprint}"
 
 
-
-
 def data_key(table: str, fingerprint: str, compression: str = "gzip") -> str:
     return f"{export_prefix(table, fingerprint)}/data{SUFFIXES[compression]}"
 
