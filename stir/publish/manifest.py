@@ -71,7 +71,8 @@ def data_key(table: str, fingerprint: str, compression: str = "gzip") -> str:
     return f"{export_prefix(table, fingerprint)}/data{SUFFIXES[compression]}"
 
 
-_PART = re.compile(r"/data_(\d+)\.tsv(\.gz|\.zst)?$")
+# A part of an export, in any of the compressions.
+_PART = re.compile(r"/data_(\d+)(?:" + "|".join(re.escape(suffix) for suffix in SUFFIXES.values()) + ")$")
 
 
 def part_pattern(table: str, fingerprint: str, compression: str) -> str:
