@@ -44,6 +44,7 @@ from stir.publish import local_stage, remote_stage, schema, steps  # noqa: E402
 from stir.publish.specs import SPECS  # noqa: E402
 from stir.serving.migrate import create_table, migrate  # noqa: E402
 from stir.settings import load_settings  # noqa: E402
+from stir.sqlfiles import ident  # noqa: E402
 from stir.store.local import LocalStore  # noqa: E402
 from stir.warehouse import get_warehouse  # noqa: E402
 
@@ -224,19 +225,23 @@ def checkpoint(conn) -> None:
 
 def merge_floor(conn, every: int) -> float:
     """Seconds PostgreSQL alone takes to write a merge's changed rows (every `every`-th id,
-    changed again) into the live table from a table on the server, after a checkpoint as the
-    merge was: the least a merge of them can cost."""
-    columns = [name for name, _ in schema.ddl_columns(SPEC) if name not in SPEC.key]
+    changed again) into the live table by the merge's own upsert (merge_upsert.sql), from a
+    shadow already on the server, after a checkpoint as the merge was: the least a merge of
+    them can cost."""
+    columns = [ident(name) for name, _ in schema.ddl_columns(SPEC)]
     with conn.cursor() as cur:
         cur.execute(sql("merge_floor_delta.sql", table=SPEC.table, every=every))
     conn.commit()
     checkpoint(conn)
     started = time.perf_counter()
-    with conn.cursor() as cur:
-        cur.execute(sql("merge_floor.sql", table=SPEC.table,
-                        updates=", ".join(f"{name} = EXCLUDED.{name}" for name in columns)))
+    with conn.cursor() as cur:   # the merge's own upsert, of these rows alone
+        cur.execute(steps.upsert_sql(ident(SPEC.table), columns, [ident(k) for k in SPEC.key]))
     conn.commit()
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    with conn.cursor() as cur:
+        cur.execute(sql("merge_floor_drop.sql", table=SPEC.table))
+    conn.commit()
+    return seconds
 
 
 def show(title: str, figures: dict) -> None:

@@ -715,10 +715,15 @@ def _merge_rows(cur, spec: PublishSpec) -> tuple[int, int]:
                            gone_match=match("gone", "live"), new_key=", ".join(f"new.{k}" for k in key)))
     cur.execute(render_sql("stir.serving.sql", "merge_delete.sql", table=table, gone_match=match("gone", "live")))
     deleted = cur.rowcount
-    cur.execute(render_sql("stir.serving.sql", "merge_upsert.sql", table=table, columns=", ".join(columns),
-                           key=", ".join(key),
-                           updates=", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)))
+    cur.execute(upsert_sql(table, columns, key))
     return deleted, cur.rowcount
+
+
+def upsert_sql(table: str, columns: list[str], key: list[str]) -> str:
+    """merge_upsert.sql for `table` (identifiers quoted): stir_shadow.<table>'s rows inserted
+    into the live table, or written over the live row of their key where they differ."""
+    return render_sql("stir.serving.sql", "merge_upsert.sql", table=table, columns=", ".join(columns),
+                      key=", ".join(key), updates=", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key))
 
 
 def marked_fingerprint(conn, schema: str, table: str) -> str | None:
