@@ -209,6 +209,15 @@ def test_youtube_channels(discovery):
     assert (yt["UC3"]["avg_views"], yt["UC3"]["engagement_rate"]) == (None, None)
 
 
+def test_a_run_leaves_no_dropped_table_for_the_next_run_to_load(discovery):
+    # SQLMesh drops its temp tables after each model; chDB would keep them 8 minutes, and
+    # every later run would load the backlog when it opens the warehouse.
+    stir, _, _ = discovery
+    dropped = stir.home / "warehouse" / "metadata_dropped"
+    pending = sorted(p.name for p in dropped.iterdir()) if dropped.exists() else []
+    assert pending == []
+
+
 def test_same_end_again_publishes_nothing(discovery):
     stir, conn, _ = discovery
     before = publishes(conn)
