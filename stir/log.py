@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+import time
+from pathlib import Path
 
 from loguru import logger
 
@@ -54,3 +57,26 @@ def setup(level: str | None = None) -> None:
 def run_log(path) -> int:
     """Also write Stir's messages to `path` (one file per tier run); returns the sink's id."""
     return logger.add(str(path), level="DEBUG", format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")
+
+
+_RUN_LOG = re.compile(r"[a-z0-9]+-\d{8}T\d{6}-\d+\.log")   # run_tier_job's <tier>-<UTC time>-<pid>.log
+
+
+def prune_run_logs(directory: Path, days: int, current: Path) -> int:
+    """Remove the tier runs' log files in `directory` last written more than `days` days ago
+    (0: keep every one), never `current` nor a file of another name. Returns how many."""
+    if days <= 0:
+        return 0
+    cutoff, removed = time.time() - days * 86400, 0
+    for path in directory.iterdir():
+        if path == current or not _RUN_LOG.fullmatch(path.name):
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:   # another run pruned it first
+            pass
+    if removed:
+        logger.info("removed {} run log(s) older than {} days from {} (keep_logs_days)", removed, days, directory)
+    return removed

@@ -123,6 +123,7 @@ def run_tier_job(tier: str, end: str, retries: int = 0, delay_s: float = 60, **k
     log_path.parent.mkdir(parents=True, exist_ok=True)
     sink = log.run_log(log_path)
     logger.info("tier {}: log file {}", tier, log_path)
+    log.prune_run_logs(log_path.parent, settings.keep_logs_days, log_path)
     timeout_s = settings.tier_timeout or TIERS_BY_NAME[tier].timeout_min * 60
     watchdog = alerts.watchdog(tier, end, timeout_s, log_path)
     try:

@@ -30,7 +30,7 @@ CHOICES = {
 }
 
 
-MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "clickhouse_port": 1, "clickhouse_http_port": 1,
+MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "keep_logs_days": 0, "clickhouse_port": 1, "clickhouse_http_port": 1,
             "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0, "merge_max_changed": 0,
             "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0,
             "crawler_api_timeout": 0.001, "crawler_api_retries": 0, "crawler_api_backoff": 0,
@@ -85,6 +85,7 @@ class Settings:
     lock_timeout: int = 600
     workers: int = 1
     keep_exports: int = 5
+    keep_logs_days: int = 30  # days a tier run's log file (<home>/logs) is kept (0: forever)
     swap_lock_timeout_ms: int = 30  # the longest a swap (and readers queued behind it) waits per try
     swap_max_wait: int = 60         # seconds a swap keeps retrying while readers hold the live table
     min_row_fraction: float = 0.5   # a publish with fewer rows than this fraction of the live table's fails

@@ -7,7 +7,9 @@ growth bases are the latest events at or before 2026-09-25 12:00:00 (7d), 2026-0
 from __future__ import annotations
 
 import math
+import os
 import re
+import time
 
 import pytest
 
@@ -216,6 +218,18 @@ def test_a_run_leaves_no_dropped_table_for_the_next_run_to_load(discovery):
     dropped = stir.home / "warehouse" / "metadata_dropped"
     pending = sorted(p.name for p in dropped.iterdir()) if dropped.exists() else []
     assert pending == []
+
+
+def test_a_run_removes_the_run_logs_older_than_keep_logs_days(discovery):
+    stir, _, _ = discovery
+    logs = stir.home / "logs"
+    stale, kept = logs / "15min-20260801T120000-7.log", logs / "15min-20261001T120000-8.log"
+    for path, days_old in ((stale, 31), (kept, 29)):   # keep_logs_days = 30
+        path.write_text("an earlier run")
+        os.utime(path, (time.time() - days_old * 86400,) * 2)
+    run = stir.run_tier("15min", "--end", T)
+    assert (stale.exists(), kept.exists()) == (False, True)
+    assert "removed 1 run log(s) older than 30 days" in run.stderr
 
 
 def test_same_end_again_publishes_nothing(discovery):

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import time
 
 import pytest
 
 from conftest import REPO
 from stir.errors import ConfigError
 from stir.ingest.values import converter
+from stir.log import prune_run_logs
 from stir.seed import generate
 from stir.settings import load_settings
 from stir.sqlfiles import ident, split_statements
@@ -182,3 +185,20 @@ def test_copy_progress_counts_the_lines_read():
         pass
     assert seen == sorted(seen) and len(seen) > 5
     assert seen[-1] == 1001
+
+
+def test_run_logs_older_than_keep_logs_days_are_removed(tmp_path):
+    def log(name, days_old):
+        path = tmp_path / name
+        path.write_text("x")
+        os.utime(path, (time.time() - days_old * 86400,) * 2)
+        return path
+
+    old = log("15min-20261001T120000-41.log", 31)
+    recent = log("daily-20261020T190000-42.log", 29)
+    current = log("5min-20261101T120500-43.log", 40)   # this run's own file, whatever its date
+    other = log("notes.log", 90)                        # not a run log: never touched
+    assert prune_run_logs(tmp_path, 30, current) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (recent, current, other))
+    assert not old.exists()
+    assert prune_run_logs(tmp_path, 0, current) == 0 and recent.exists()   # 0 keeps them all
