@@ -36,11 +36,12 @@ class ChdbConnectionConfig(_connection.ClickhouseConnectionConfig):
         from clickhouse_connect.dbapi import connect
 
         from stir.warehouse.base import SESSION_SETTINGS
+        from stir.warehouse.embedded import ENGINE_OPTIONS
         from stir.warehouse.lock import hold_warehouse_lock
 
         hold_warehouse_lock(self.path, self.lock_timeout)
         settings = {f"ch_{name}": value for name, value in SESSION_SETTINGS.items()}
-        return partial(connect, interface="chdb", path=self.path, **settings)
+        return partial(connect, interface="chdb", path=self.path, chdb_options=dict(ENGINE_OPTIONS), **settings)
 
     @property
     def cloud_mode(self) -> bool:

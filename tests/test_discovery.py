@@ -220,6 +220,21 @@ def test_a_run_leaves_no_dropped_table_for_the_next_run_to_load(discovery):
     assert pending == []
 
 
+def test_replaced_parts_are_removed_by_the_next_process(discovery):
+    # A merge (as a run's REPLACE PARTITION or EXCHANGE) leaves outdated parts, which
+    # ClickHouse removes in a background task; chdb_config.xml starts it a second after the
+    # engine does (by default 30-40 s: later than a run ends, so they were never removed).
+    stir, _, _ = discovery
+    stir.sql("CREATE TABLE default.replaced (x Int64) ENGINE = MergeTree ORDER BY x")
+    for value in (1, 2):
+        stir.sql(f"INSERT INTO default.replaced VALUES ({value})")
+    stir.sql("OPTIMIZE TABLE default.replaced FINAL")   # two parts merged into one: two outdated
+    stir.sql("SELECT sleep(3)")   # the next process, living 3 s
+    assert stir.sql("SELECT countIf(NOT active), countIf(active) FROM system.parts "
+                    "WHERE database = 'default' AND table = 'replaced'") == [[0, 1]]
+    stir.sql("DROP TABLE default.replaced")
+
+
 def test_a_run_removes_the_run_logs_older_than_keep_logs_days(discovery):
     stir, _, _ = discovery
     logs = stir.home / "logs"

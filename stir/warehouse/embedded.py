@@ -10,6 +10,10 @@ from loguru import logger
 from stir.warehouse.base import SESSION_SETTINGS, Warehouse
 from stir.warehouse.lock import hold_warehouse_lock
 
+# chDB starts its engine once per process, with the options of the first client to open it:
+# every client (this one, SQLMesh's) passes these.
+ENGINE_OPTIONS = {"config-file": str(Path(__file__).with_name("chdb_config.xml"))}
+
 
 class EmbeddedWarehouse(Warehouse):
     """chDB opens a data directory in one process only, so the first use takes a process lock
@@ -31,7 +35,8 @@ class EmbeddedWarehouse(Warehouse):
             self.path.mkdir(parents=True, exist_ok=True)
             logger.debug("opening chDB warehouse at {}", self.path)
             self._client = clickhouse_connect.get_client(
-                interface="chdb", path=str(self.path), settings=dict(SESSION_SETTINGS)
+                interface="chdb", path=str(self.path), settings=dict(SESSION_SETTINGS),
+                chdb_options=dict(ENGINE_OPTIONS),
             )
         return self._client
 
