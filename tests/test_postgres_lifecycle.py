@@ -1,6 +1,7 @@
 """The embedded PostgreSQL's lifecycle with real processes: a SIGKILLed Stir process cannot
 keep the server running forever, `stir pg start` keeps it running for psql across other Stir
-commands until `stir pg stop`, and stop is refused while another Stir process uses it."""
+commands until `stir pg stop`, stop is refused while another Stir process uses it, and the
+server's log file is rotated."""
 from __future__ import annotations
 
 import json
@@ -75,3 +76,14 @@ def test_stop_is_refused_while_another_stir_process_uses_it(stir_home):
     time.sleep(0.2)
     stir_home.run("pg", "stop")
     assert stir_home.run("pg", "status", check=False).returncode == 3
+
+
+def test_the_server_log_is_moved_aside_once_past_its_limit(stir_home):
+    stir_home.run("migrate")   # starts the server and, as its last user, stops it
+    log = stir_home.home / "postgres" / "log"
+    with log.open("a") as fh:   # as after about 10,000 starts
+        fh.write("x" * (10 * 1024 * 1024))
+    stir_home.run("migrate")
+    old = stir_home.home / "postgres" / "log.1"
+    assert old.stat().st_size > 10 * 1024 * 1024
+    assert 0 < log.stat().st_size < 100_000 and "database system is ready" in log.read_text()

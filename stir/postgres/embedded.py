@@ -23,6 +23,10 @@ from loguru import logger
 from stir.errors import StirError
 
 KEEP_FLAG = "stir_keep_running"
+# pgserver appends the server's log to <pgdata>/log at every start (about 1 KB a start and
+# stop: 288 a day under a 5-minute tier); past this size it becomes log.1 (the one before
+# is deleted) when the next start begins.
+LOG_LIMIT = 10 * 1024 * 1024
 _servers: dict[str, object] = {}
 
 
@@ -70,6 +74,22 @@ def _honour_keep_flag(server, pgdata: Path) -> None:
         server.cleanup_mode = None
 
 
+def rotate_log(pgdata: Path, limit: int = LOG_LIMIT) -> bool:
+    """Move the server's log aside as log.1 if it passed `limit` bytes and no server is
+    running (one that is keeps writing to the file it opened). Returns whether it did."""
+    from pgserver.utils import PostmasterInfo
+
+    log = pgdata / "log"
+    if not log.exists() or log.stat().st_size <= limit:
+        return False
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is not None and info.is_running():
+        return False
+    log.replace(pgdata / "log.1")
+    logger.info("embedded PostgreSQL: its log passed {} MB; the previous one is now {}", limit >> 20, pgdata / "log.1")
+    return True
+
+
 def uri(pgdata: Path, keep_running: bool = False) -> str:
     """Start (or join) the embedded PostgreSQL in `pgdata` and return its URI. It stops when
     the last process using it exits, unless it is flagged to keep running."""
@@ -77,6 +97,7 @@ def uri(pgdata: Path, keep_running: bool = False) -> str:
     if key not in _servers:
         pgdata.mkdir(parents=True, exist_ok=True)
         prune_dead_handles(pgdata)
+        rotate_log(pgdata)
         logger.debug("starting embedded PostgreSQL in {}", pgdata)
         _servers[key] = _pgserver().get_server(pgdata, cleanup_mode="stop")
         atexit.register(_honour_keep_flag, _servers[key], pgdata)
