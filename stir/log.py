@@ -1,6 +1,7 @@
 """Logging for Stir's own messages (loguru), with secrets masked wherever they might appear."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
@@ -59,7 +60,13 @@ def run_log(path) -> int:
     return logger.add(str(path), level="DEBUG", format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")
 
 
-_RUN_LOG = re.compile(r"[a-z0-9]+-\d{8}T\d{6}-\d+\.log")   # run_tier_job's <tier>-<UTC time>-<pid>.log
+_RUN_LOG = re.compile(r"[a-z0-9]+-\d{8}T\d{6}-\d+\.log")   # run_log_path's names
+
+
+def run_log_path(directory: Path, tier: str) -> Path:
+    """This tier run's log file: <tier>-<UTC time>-<pid>.log in `directory`."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return directory / f"{tier}-{stamp}-{os.getpid()}.log"
 
 
 def prune_run_logs(directory: Path, days: int, current: Path) -> int:

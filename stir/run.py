@@ -3,8 +3,6 @@
 in luigi.cfg say where it is."""
 from __future__ import annotations
 
-import datetime as dt
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -118,8 +116,7 @@ def run_tier_job(tier: str, end: str, retries: int = 0, delay_s: float = 60, **k
     again up to `retries` times after a failure (same T: every step is idempotent, so a retry
     resumes where the failed run stopped), and an alert when it finally fails."""
     settings = load_settings()
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    log_path = settings.home / "logs" / f"{tier}-{stamp}-{os.getpid()}.log"
+    log_path = log.run_log_path(settings.home / "logs", tier)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     sink = log.run_log(log_path)
     logger.info("tier {}: log file {}", tier, log_path)

@@ -16,11 +16,11 @@ from stir.sqlfiles import ident, render_sql, split_statements
 # INSERT ... SELECT (every model's write) squashes rows into blocks of 256k rows or 64 MB
 # instead of ~1M rows: a wide staging table's block is then a quarter of the memory, at no
 # measurable cost in time (80k profiles' posts: 1.44 -> 0.99 GB peak).
-# Dropped tables (SQLMesh drops about 18 temp tables per 15-minute run) go at once, not 8 minutes later
-# (database_atomic_delay_before_drop_table_sec): chDB lives only as long as a run, so each
-# run loaded the backlog of earlier runs' drops at startup and removed it slowly while it
-# worked: about 100 pending made opening the warehouse 0.1–0.3 s slower at 80k profiles, and
-# 20–60 pending made a run after new data at 20k 0.2–0.6 s slower (README, Benchmarks).
+# Dropped tables (SQLMesh drops about 18 temp tables per 15-minute run) go at once, not 8
+# minutes later (database_atomic_delay_before_drop_table_sec): chDB lives only as long as a
+# run, so each run loaded the backlog of earlier runs' drops at startup and removed it slowly
+# while it worked: about 100 pending made opening the warehouse 0.1–0.3 s slower at 80k
+# profiles, and 20–60 pending made a run after new data at 20k 0.2–0.6 s slower (README).
 SESSION_SETTINGS = {
     "session_timezone": "UTC",
     "max_bytes_before_external_sort": 256 * 1024 * 1024,
