@@ -258,13 +258,20 @@ def test_same_end_again_publishes_nothing(discovery):
 def test_a_later_end_moves_every_window(discovery):
     stir, conn, _ = discovery
     before = rows(conn, "instagram_account", "ig_id")
-    stir.run_tier("15min", "--end", LATER)
+    later = stir.run_tier("15min", "--end", LATER)
     after = rows(conn, "instagram_account", "ig_id")
     # s1 (published at the old T - 30d) left the window; s4 (published at the old T) entered it.
     assert (after["p1"]["avg_likes"], after["p1"]["avg_views"]) == ((200 + 999) / 2, None)
     # T - 7d moved past the 12:00:01 event (960) and T - 30d past nothing new (800 stays).
     assert (after["p1"]["followers_growth7d"], after["p1"]["followers_growth30d"]) == (40, 200)
     assert after["p3"] == before["p3"]
+    # The bases come from a checkpoint made once a day (E = the day's start, here LATER's
+    # 2026-10-03 00:00:00) plus the events after E - N days; the first run made T's.
+    assert re.search(r"stir_staging\.stg_instagram_follower_checkpoint\s+\[insert 2026-10-03 - 2026-10-03\]", later.stdout)
+    assert stir.sql("SELECT toString(checkpoint_at), base7, toString(base7_at), base30, base90 "
+                    "FROM stir_staging.stg_instagram_follower_checkpoint WHERE profile_id = 'p1' ORDER BY 1") == [
+        ["2026-10-02 00:00:00", 800, "2026-08-30 00:00:00", 800, None],
+        ["2026-10-03 00:00:00", 960, "2026-09-25 12:00:01", 800, None]]
 
 
 NEWER = "2026-10-03 12:15:00"
@@ -304,6 +311,8 @@ def test_an_incremental_run_equals_a_run_from_scratch(discovery, tmp_path, monke
     # a rebuild).
     for model in ("stg_instagram_post", "stg_youtube_post", "stg_instagram_account", "stg_youtube_account"):
         assert re.search(rf"stir_staging\.{model}\s+\[insert/update rows\]", incremental.stdout), model
+    # The day's growth checkpoint was made by the run at LATER: this one reads it.
+    assert "stg_instagram_follower_checkpoint" not in incremental.stdout
     # Both tables take only their changed rows, by merge (a delta of the live version).
     for table in ("instagram_account", "youtube_account"):
         assert re.search(rf"{table}: published \d+ rows \(fingerprint \w+\) by merge, a delta of \w+, [1-9]\d* rows "
@@ -340,18 +349,26 @@ def test_rows_arriving_too_late_for_the_lookback_restate_the_models(discovery, t
     monkeypatch.setitem(stir.env, "STIR_MERGE_MAX_CHANGED", "1")
     write_jsonl(tmp_path / "late", "beat_replica.instagram_post", [
         ig_post(990, "p1", "late1", "image", "2026-10-01 09:00:00", "2026-10-01 10:00:00", likes=600, comments=1)])
+    # An event before the day's growth checkpoint (E - 7d = 2026-09-26 00:00:00) and after
+    # p1's 7-day base (960 at 2026-09-25 12:00:01): the checkpoint must be made again.
+    write_jsonl(tmp_path / "late", "_e.profile_log_events", [
+        event("INSTAGRAM", "p1", "2026-09-25 18:00:00", followers=975)])
     stir.run("ingest", str(tmp_path / "late"))
     assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999) / 2
+    assert rows(conn, "instagram_account", "ig_id")["p1"]["followers_growth7d"] == 1000 - 960
     monkeypatch.setitem(stir.env, "STIR_WATCH_LATE_DATA", "false")
     blind = stir.run_tier("15min", "--end", "2026-10-03 12:30:00")
     assert "late data" not in blind.stderr   # not even counted
     assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999) / 2   # missed
+    assert rows(conn, "instagram_account", "ig_id")["p1"]["followers_growth7d"] == 1000 - 960   # missed too
     monkeypatch.setitem(stir.env, "STIR_WATCH_LATE_DATA", "true")
     found = stir.run_tier("15min", "--end", "2026-10-03 12:45:00")
     assert "late data: beat_replica.instagram_post: +1 row(s) dated 2026-10-01 (1 day(s)), before " \
            "2026-10-02 12:00:00 UTC" in found.stderr, found.stderr
+    assert "late data: _e.profile_log_events: +1 row(s) dated 2026-09-25 (1 day(s))" in found.stderr, found.stderr
     assert "models restated and run; published instagram_account" in found.stdout
     assert rows(conn, "instagram_account", "ig_id")["p1"]["avg_likes"] == (300 + 999 + 600) / 3
+    assert rows(conn, "instagram_account", "ig_id")["p1"]["followers_growth7d"] == 1000 - 975
     quiet = stir.run_tier("15min", "--end", "2026-10-03 13:00:00")
     assert "late data watch: 5 raw source(s) counted in" in quiet.stderr and "none late" in quiet.stderr
     assert "late data:" not in quiet.stderr

@@ -66,3 +66,29 @@ def test_latest_value_equals_the_tuple_order_it_replaces(warehouse):
         "big": (9000000000000000000, 9000000000000000000), "epoch": (4, 4), "later null": (1, 1),
         "negative": (-3, -3), "none": (None, None), "tie": (7, 7),
     }
+
+
+def test_latest_orders_of_parts_combine_into_the_latest_value_of_all(warehouse):
+    """The growth checkpoint keeps @latest_order's pick over the events before it, and the
+    snapshot adds the events after it: the greatest of the parts' orders gives the same
+    value (and time) as @latest_value over all the rows, ties across the parts included."""
+    latest = macros.latest_value(None, col("v"), col("at"))
+    order = macros.latest_order(None, col("v"), col("at"))
+    value, at = macros.order_value(None, col("o")), macros.order_at(None, col("o"))
+    rows = "values('g String, part UInt8, v Nullable(Int64), at DateTime', " \
+        "('tie across', 0, 5, '2026-01-01 00:00:00'), ('tie across', 1, 7, '2026-01-01 00:00:00'), " \
+        "('later part', 0, 9, '2026-01-01 00:00:00'), ('later part', 1, -2, '2026-01-01 00:00:01'), " \
+        "('earlier part wins', 0, -9000000000000000000, '2026-01-02 00:00:00'), ('earlier part wins', 1, 3, '2026-01-01 00:00:00'), " \
+        "('one part', 1, 9000000000000000000, '2026-01-01 00:00:00'), " \
+        "('none', 0, NULL, '2026-01-01 00:00:00'), ('none', 1, NULL, '2026-01-02 00:00:00'))"
+    combined = warehouse.query(
+        f"SELECT g, {value}, toString({at}) FROM (SELECT g, max(o) AS o FROM "
+        f"(SELECT g, part, {order} AS o FROM {rows} GROUP BY g, part) GROUP BY g) ORDER BY g"
+    )
+    whole = warehouse.query(f"SELECT g, {latest} FROM {rows} GROUP BY g ORDER BY g")
+    assert [(g, v) for g, v, _ in combined] == [tuple(r) for r in whole]
+    assert {g: (v, t) for g, v, t in combined} == {
+        "earlier part wins": (-9000000000000000000, "2026-01-02 00:00:00"), "later part": (-2, "2026-01-01 00:00:01"),
+        "none": (None, None), "one part": (9000000000000000000, "2026-01-01 00:00:00"),
+        "tie across": (7, "2026-01-01 00:00:00"),
+    }

@@ -30,22 +30,55 @@ def json_or_null(evaluator, json_column):
     return f"if(isValidJSON({j}) AND JSONType({j}) = 'Object', toNullable({j}), CAST(NULL AS Nullable(String)))"
 
 
+def _latest_order(value: str, at: str) -> str:
+    """(at, value) as one UInt128: `at`'s seconds in the high 64 bits and the value (an
+    integer) with its sign bit flipped, so it sorts as a signed number, in the low 64. Orders
+    compare as the (at, value) tuples do; no row's order is 0 (that would be at 1970-01-01
+    00:00:00 with the value -2^63)."""
+    n = f"toInt64(assumeNotNull({value}))"
+    return (
+        f"bitOr(bitShiftLeft(toUInt128(toUInt32({at})), 64), "
+        f"toUInt128(bitXor(reinterpretAsUInt64({n}), 9223372036854775808)))"
+    )
+
+
 @macro()
 def latest_value(evaluator, value, at):
     """The non-NULL `value` (an integer) with the greatest `at` (a DateTime; ties: the greatest
-    value); NULL if none. The order (at, value) is one UInt128, `at`'s seconds in the high 64
-    bits and the value with its sign bit flipped (so it sorts as a signed number) in the low
-    64: argMax compares it about 5x faster than the (at, value) tuple, with the same result."""
+    value); NULL if none. argMax compares the one UInt128 of _latest_order about 5x faster
+    than the (at, value) tuple, with the same result."""
     v, a = _sql(value), _sql(at)
     n = f"toInt64(assumeNotNull({v}))"
-    order = (
-        f"bitOr(bitShiftLeft(toUInt128(toUInt32({a})), 64), "
-        f"toUInt128(bitXor(reinterpretAsUInt64({n}), 9223372036854775808)))"
-    )
     return (
         f"if(countIf({v} IS NOT NULL) = 0, CAST(NULL AS Nullable(Int64)), "
-        f"toNullable(argMaxIf({n}, {order}, {v} IS NOT NULL)))"
+        f"toNullable(argMaxIf({n}, {_latest_order(v, a)}, {v} IS NOT NULL)))"
     )
+
+
+@macro()
+def latest_order(evaluator, value, at):
+    """@latest_value's pick kept as its order (a UInt128; 0 when no row has a value), so that
+    picks over parts of the rows combine: the greatest of their orders is the pick over all
+    of them, and @order_value gives its value back."""
+    v, a = _sql(value), _sql(at)
+    return f"maxIf({_latest_order(v, a)}, {v} IS NOT NULL)"
+
+
+@macro()
+def order_value(evaluator, order):
+    """The value a @latest_order holds (an Int64); NULL for 0, no row."""
+    o = _sql(order)
+    return (
+        f"if({o} = 0, CAST(NULL AS Nullable(Int64)), "
+        f"toNullable(reinterpretAsInt64(bitXor(toUInt64(bitAnd({o}, 18446744073709551615)), 9223372036854775808))))"
+    )
+
+
+@macro()
+def order_at(evaluator, order):
+    """The time a @latest_order holds (a UTC DateTime); NULL for 0, no row."""
+    o = _sql(order)
+    return f"if({o} = 0, CAST(NULL AS Nullable(DateTime('UTC'))), toNullable(toDateTime(toUInt32(bitShiftRight({o}, 64)), 'UTC')))"
 
 
 @macro()

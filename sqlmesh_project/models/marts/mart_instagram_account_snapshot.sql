@@ -15,6 +15,8 @@ MODEL (
 );
 
 @DEF(t, @run_end());
+-- An event in [E - n days, T - n days]: after the checkpoint's events, at or before T's base.
+@DEF(after_checkpoint, n -> toInt64(insert_timestamp) BETWEEN (SELECT e FROM last_checkpoint) - n * 86400 AND toInt64(@t) - n * 86400);
 
 WITH recent AS (
   -- Non-story posts (latest state) published in [T - 30 days, T): at most 12 per profile,
@@ -35,16 +37,41 @@ WITH recent AS (
   INNER JOIN stir_staging.stg_instagram_account AS a ON a.profile_id = r.profile_id
   WHERE r.n <= 12
   GROUP BY r.profile_id
+), last_checkpoint AS (
+  -- The latest growth checkpoint E at or before T (in seconds); 0 when there is none, and
+  -- then every event is read.
+  SELECT coalesce(toInt64(maxOrNull(checkpoint_at)), 0) AS e
+  FROM stir_staging.stg_instagram_follower_checkpoint
+  WHERE checkpoint_at <= @t
 ), growth AS (
   -- Base = the followers of the latest event at or before T - N days (events with a JSON
-  -- integer followers only; ties on insert_timestamp: the greatest followers).
+  -- integer followers only; ties on insert_timestamp: the greatest followers): the
+  -- checkpoint's pick among the events before E - N days, or a later one up to T - N days.
   SELECT
     profile_id,
-    @latest_value(if(insert_timestamp <= @t - 7 * 86400, followers, NULL), insert_timestamp) AS base7,
-    @latest_value(if(insert_timestamp <= @t - 30 * 86400, followers, NULL), insert_timestamp) AS base30,
-    @latest_value(if(insert_timestamp <= @t - 90 * 86400, followers, NULL), insert_timestamp) AS base90
-  FROM stir_staging.stg_profile_events
-  WHERE platform = 'INSTAGRAM'
+    @order_value(max(order7)) AS base7,
+    @order_value(max(order30)) AS base30,
+    @order_value(max(order90)) AS base90
+  FROM (
+    SELECT
+      profile_id,
+      @latest_order(base7, base7_at) AS order7,
+      @latest_order(base30, base30_at) AS order30,
+      @latest_order(base90, base90_at) AS order90
+    FROM stir_staging.stg_instagram_follower_checkpoint
+    WHERE toInt64(checkpoint_at) = (SELECT e FROM last_checkpoint)
+    GROUP BY profile_id
+    UNION ALL
+    SELECT
+      profile_id,
+      @latest_order(if(@after_checkpoint(7), followers, NULL), insert_timestamp) AS order7,
+      @latest_order(if(@after_checkpoint(30), followers, NULL), insert_timestamp) AS order30,
+      @latest_order(if(@after_checkpoint(90), followers, NULL), insert_timestamp) AS order90
+    FROM stir_staging.stg_profile_events
+    WHERE platform = 'INSTAGRAM' AND followers IS NOT NULL
+      AND (@after_checkpoint(7) OR @after_checkpoint(30) OR @after_checkpoint(90))
+    GROUP BY profile_id
+  )
   GROUP BY profile_id
 ), profiles AS (
   SELECT
