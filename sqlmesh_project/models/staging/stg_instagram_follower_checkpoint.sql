@@ -3,12 +3,12 @@
 -- its latest event with a JSON integer followers (ties on insert_timestamp: the greatest
 -- followers) among those with insert_timestamp < E - N days: `baseN` (followers) and
 -- `baseN_at` (its insert_timestamp), NULL when there is none.
--- E (`checkpoint_at`) is the start of the last day of the interval run: daily, so each day's
--- first run pays the one full read of the events (it runs the day just ended, and E is that
--- day's start; a run with an --end in the past runs the day of its end too, and E is that
--- day's start). The snapshot at T combines the latest checkpoint at or before T with the
--- events in [E - N days, T - N days] only (two days of events at most): the same base as
--- reading every event at or before T - N days.
+-- Daily whatever its tier (tag `checkpoint`), so each day's first run pays the one full read
+-- of the events. E (`checkpoint_at`) is the start of the last day of the interval run: the
+-- day just ended (a run with an --end in the past also runs the day of that end).
+-- The snapshot at T combines the latest checkpoint at or before T with the events in
+-- [E - N days, T - N days] only (two days of events at most): the same base as reading
+-- every event at or before T - N days.
 -- Checkpoints more than two days older than E are deleted after each run. A restatement of
 -- the events (late data) restates this model downstream of them, so its checkpoint is
 -- recomputed.
@@ -19,7 +19,7 @@ MODEL (
   grain (checkpoint_at, profile_id),
   partitioned_by checkpoint_at,
   physical_properties (order_by = (checkpoint_at, profile_id)),
-  tags (15min),
+  tags (15min, checkpoint),
 );
 
 @DEF(e, @run_end() - 86400);
