@@ -2,7 +2,7 @@
 embedded stack: the first run, a no-op run (same end), and a run after about 1% new events,
 re-crawled posts and accounts; wall time and peak memory of each, and their ratios to the first run.
 
-    .venv/bin/python benchmarks/fifteen_min_tier.py --profiles 20000 80000
+    .venv/bin/python benchmarks/fifteen_min_tier.py --profiles 20000 80000 [--recrawl recent]
 
 Targets (issue 7): at 80k profiles the run after new data costs at most a fifth of the
 first run, and no run's peak memory exceeds 2 GB.
@@ -16,18 +16,33 @@ from phases import REPO, bench_env, phase, run_tier_command, stir_command
 FIRST, AFTER = "2026-10-02 12:00:00", "2026-10-02 12:15:00"
 
 
-def one_size(profiles: int, months: int, keep: bool = False) -> dict:
+def new_crawls(recrawl: str) -> list[str]:
+    """new_crawls.sql's statements; with `recrawl` "recent", its posts' re-crawl (1% of the posts
+    at random, of any age) is sql/recrawl_recent_posts.sql's (the posts of the seed's last two
+    days)."""
+    def statements(path):
+        return [s.strip() for s in path.read_text().split(";\n") if s.strip()]
+
+    found = statements(REPO / "benchmarks" / "new_crawls.sql")
+    if recrawl == "recent":
+        posts = [n for n, s in enumerate(found) if "INSERT INTO beat_replica.instagram_post\n" in s]
+        assert len(posts) == 1, "new_crawls.sql: expected one re-crawl of beat_replica.instagram_post"
+        found[posts[0]] = statements(REPO / "benchmarks" / "sql" / "recrawl_recent_posts.sql")[0]
+    return found
+
+
+def one_size(profiles: int, months: int, recrawl: str, keep: bool = False) -> dict:
     with bench_env("stir-bench-15min-", keep=keep) as (home, env):
-        return _one_size(profiles, months, home, env)
+        return _one_size(profiles, months, recrawl, home, env)
 
 
-def _one_size(profiles: int, months: int, home, env) -> dict:
+def _one_size(profiles: int, months: int, recrawl: str, home, env) -> dict:
     print(f"\n{profiles:,} profiles x {months} months in {home}")
     phase("seed + ingest", stir_command("seed", "--profiles", str(profiles), "--months", str(months),
                                         "--end", "2026-10-01"), env)
     first = phase("15min tier (first)", run_tier_command("15min", "--end", FIRST), env)
     noop = phase("15min tier (no-op, same end)", run_tier_command("15min", "--end", FIRST), env)
-    statements = [s.strip() for s in (REPO / "benchmarks" / "new_crawls.sql").read_text().split(";\n") if s.strip()]
+    statements = new_crawls(recrawl)
     for n, statement in enumerate(statements, 1):
         body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
         phase(f"new crawls ({n}/{len(statements)})", stir_command("sql", body), env)
@@ -43,9 +58,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", type=int, nargs="+", default=[20000, 80000])
     parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--recrawl", choices=("random", "recent"), default="random",
+                        help="the re-crawled posts: 1%% at random, of any age (default), or those of the last two days")
     parser.add_argument("--keep", action="store_true", help="keep each size's Stir home (removed by default)")
     args = parser.parse_args()
-    results = [one_size(n, args.months, args.keep) for n in args.profiles]
+    results = [one_size(n, args.months, args.recrawl, args.keep) for n in args.profiles]
     if len(results) > 1:
         small, large = results[0], results[-1]
         scale = large["profiles"] / small["profiles"]
