@@ -9,13 +9,16 @@
 -- The first interval (from the models' start) parses every event, and files those dated
 -- before the start under the start.
 -- Events of every profile are kept; the marts keep those of profiles with an account row.
--- Daily partitions, so a run rewrites about a day of events.
+-- Weekly partitions (Mondays): a run rewrites the rest of the weeks its interval and lookback
+-- touch (at most a week of events), and the table keeps one partition a week of history.
+-- Daily partitions kept one a day: at 18 months 547 partitions in 1,950 parts, whose
+-- loading made every process's open of chDB and its first read of the events 1 s slower.
 MODEL (
   name stir_staging.stg_profile_events,
   kind INCREMENTAL_BY_TIME_RANGE (time_column interval_time, lookback 96),
   cron '*/15 * * * *',
   allow_partials true,
-  partitioned_by toDate(interval_time),
+  partitioned_by toMonday(interval_time),
   physical_properties (order_by = (platform, profile_id, insert_timestamp)),
   tags (15min),
 );
