@@ -31,11 +31,11 @@ CHOICES = {
 
 
 MINIMUMS = {"lock_timeout": 0, "workers": 1, "keep_exports": 1, "keep_logs_days": 0, "clickhouse_port": 1,
-            "clickhouse_http_port": 1, "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0, "merge_max_changed": 0,
-            "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0, "scrape_max_pending_age": 0,
-            "crawler_api_timeout": 0.001, "crawler_api_retries": 0, "crawler_api_backoff": 0,
-            "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0, "keyword_report_days": 1,
-            "ssh_port": 1, "copy_streams": 1, "copy_streams_min_rows": 0}
+            "clickhouse_http_port": 1, "swap_lock_timeout_ms": 1, "swap_max_wait": 0, "min_row_fraction": 0,
+            "merge_max_changed": 0, "retry_delay": 0, "tier_timeout": 0, "scrape_max_failure_rate": 0,
+            "scrape_max_pending_age": 0, "crawler_api_timeout": 0.001, "crawler_api_retries": 0,
+            "crawler_api_backoff": 0, "rescrape_max_requests": 0, "asset_max_age_days": 0, "asset_max_requests": 0,
+            "keyword_report_days": 1, "ssh_port": 1, "copy_streams": 1, "copy_streams_min_rows": 0}
 
 
 @dataclass(frozen=True)
