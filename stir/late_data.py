@@ -53,12 +53,16 @@ class Late:
 
 
 def watches(ctx, selector: str, end: str) -> list[Watch]:
-    """The raw sources read by the selected models that are incremental (FULL models and
-    views read every row on every run), each with the cutoff of a run ending at `end`."""
+    """The raw sources read by the selected models of prod (what the run evaluates) that are
+    incremental (FULL models and views read every row on every run), each with the cutoff of a
+    run ending at `end`."""
+    from stir.models import prod_models, select_prod
+
     raw = set(source_tables())
     reach: dict[str, dt.timedelta] = {}
-    for fqn in ctx._new_selector().expand_model_selections([selector]):
-        model = ctx.get_model(fqn)
+    models = prod_models(ctx)
+    for fqn in select_prod(ctx, selector):
+        model = models.get(fqn)
         if model is None or not model.kind.is_incremental:
             continue
         # The next run re-reads from its interval's start (this run's end, or the interval

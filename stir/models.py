@@ -79,7 +79,9 @@ def _console(verbose: bool):
     return console
 
 
-def context(settings: Settings | None = None):
+def context(settings: Settings | None = None, load: bool = True):
+    """A SQLMesh context on Stir's project; with not `load`, the project is not loaded (a run
+    evaluates prod's snapshots from the state database: see ensure_prod_current)."""
     from sqlmesh import Context
     from sqlmesh.core.console import set_console
 
@@ -88,7 +90,7 @@ def context(settings: Settings | None = None):
     settings = settings or load_settings()
     # SQLMesh's Python API is silent by default; its console shows progress and failures.
     set_console(_console(settings.verbose))
-    return Context(paths=str(settings.sqlmesh_project), config=build_config(settings))
+    return Context(paths=str(settings.sqlmesh_project), config=build_config(settings), load=load)
 
 
 def restate(ctx, selector: str, end: str, downstream: bool = False) -> list[str]:
@@ -112,13 +114,36 @@ def restate(ctx, selector: str, end: str, downstream: bool = False) -> list[str]
     return names
 
 
+def prod_models(ctx) -> dict:
+    """Prod's models (what a run evaluates), by name; empty before the first plan."""
+    env = ctx.state_reader.get_environment("prod")
+    if env is None:
+        return {}
+    snapshots = ctx.state_reader.get_snapshots(env.snapshots).values()   # kept in memory for the run
+    return {s.name: s.model for s in snapshots if s.is_model}
+
+
+def select_prod(ctx, selection: str) -> set[str]:
+    """The names of prod's models that `selection` (SQLMesh's model selection syntax) selects."""
+    from sqlmesh.utils import UniqueKeyDict
+    from sqlmesh.utils.dag import DAG
+
+    models = UniqueKeyDict("models", **prod_models(ctx))
+    if not models:
+        return set()
+    dag: DAG[str] = DAG()
+    for name, model in models.items():
+        dag.add(name, model.depends_on)
+    return set(ctx._new_selector(models=models, dag=dag).expand_model_selections([selection]))
+
+
 def prod_snapshots(ctx, selector: str) -> list:
     """Prod's snapshots (table infos) of the models `selector` selects and of every model
     upstream of them; empty before the first plan."""
     env = ctx.state_reader.get_environment("prod")
     if env is None:
         return []
-    selected = ctx._new_selector().expand_model_selections([f"+{selector}"])
+    selected = select_prod(ctx, f"+{selector}")
     return [s for s in env.snapshots if s.name in selected]
 
 
@@ -182,6 +207,23 @@ def apply_changes(ctx, run_tests: bool = True) -> bool:
     return True
 
 
+def ensure_prod_current(ctx, settings: Settings) -> None:
+    """auto_plan: make prod run this project's models (apply_changes), loading the project
+    only when it or prod changed since a run last found them the same (stir/project_record.py)."""
+    from stir import project_record
+
+    project_digest = project_record.digest(settings.sqlmesh_project, ctx.config)
+    env = ctx.state_reader.get_environment("prod")
+    if env is not None and env.finalized_ts and project_record.is_recorded(settings, project_digest, env.plan_id):
+        return
+    ctx.load()
+    if not prod_is_current(ctx):
+        apply_changes(ctx, settings.plan_tests)
+        env = ctx.state_reader.get_environment("prod")
+    if env is not None and env.finalized_ts:
+        project_record.record(settings, project_digest, env.plan_id)
+
+
 class ModelsRun(NamedTuple):
     ran: bool                  # whether any model interval ran
     late: list[late_data.Late]  # late rows found, for which the run restated its models
@@ -195,9 +237,9 @@ def run_models(selector: str, end: str, restate_intervals: bool = False,
     the incremental models to read them (stir/late_data.py)."""
     settings = settings or load_settings()
     hold_sqlmesh_lock(settings.lock_timeout)
-    ctx = context(settings)
-    if settings.auto_plan and not prod_is_current(ctx):
-        apply_changes(ctx, settings.plan_tests)
+    ctx = context(settings, load=False)
+    if settings.auto_plan:
+        ensure_prod_current(ctx, settings)
     watch = late_data.LateWatch(get_warehouse(settings), selector, late_data.watches(ctx, selector, end)) \
         if settings.watch_late_data else None
     late = []
@@ -231,7 +273,7 @@ def run_models(selector: str, end: str, restate_intervals: bool = False,
 def computed_until(model: str, settings: Settings | None = None) -> str | None:
     """The end (UTC, 'YYYY-MM-DD hh:mm:ss') of the last interval prod has computed for `model`
     (a SQLMesh model name such as stir_marts.mart_post_metrics), or None if it never ran."""
-    ctx = context(settings)
+    ctx = context(settings, load=False)
     env = ctx.state_reader.get_environment("prod")
     if env is None:
         return None

@@ -3,6 +3,7 @@ rejects fails the tier naming the table and column while the live table keeps se
 crashed publish resumes at the step that was not finished."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,39 @@ def test_a_run_plans_only_for_a_changed_project_and_searches_from_its_last_inter
     assert "2026-08-01 00:00:00" <= start < "2026-09-02 00:00:00", start
     edit(project, "cur.country = 'IN' AND", "cur.country = 'IN' AND false AND")
     assert model_state(stir)[0] is False
+
+
+def project_digest(stir) -> str:
+    script = ("from stir import project_record\n"
+              "from stir.settings import load_settings\n"
+              "from stir.sqlmesh_config import build_config\n"
+              "print(project_record.digest(load_settings().sqlmesh_project, build_config()))\n")
+    proc = subprocess.run([sys.executable, "-c", script], env=stir.env, check=True, capture_output=True, text=True)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def test_a_run_trusts_its_record_of_prod_only_for_the_same_project_and_plan(project_stir):
+    """A run skips loading the project when its record says prod, at prod's current plan,
+    already runs a project of this digest (stir/project_record.py). Shown here by a record
+    that lies about an edited project: believed at prod's plan, not at another."""
+    stir, project = project_stir
+    stir.run_tier("daily", "--end", "2026-09-02")
+    path = stir.home / "sqlmesh_prod.json"
+    recorded = json.loads(path.read_text())
+    assert recorded["digest"] == project_digest(stir)
+    edit(project, "cur.country = 'IN' AND", "cur.country = 'IN' AND false AND")
+    edited = project_digest(stir)
+    assert edited != recorded["digest"]
+    path.write_text(json.dumps({"digest": edited, "plan_id": recorded["plan_id"]}))
+    stir.run_tier("daily", "--end", "2026-09-02")
+    assert model_state(stir)[0] is False          # the run believed the record: no plan
+    path.write_text(json.dumps({"digest": edited, "plan_id": "a plan applied from elsewhere"}))
+    stir.run_tier("daily", "--end", "2026-09-02")
+    assert model_state(stir)[0] is True           # prod's plan differs: loaded, compared, applied
+    now = json.loads(path.read_text())
+    assert now["digest"] == edited and now["plan_id"] not in (recorded["plan_id"], "a plan applied from elsewhere")
+    edit(project, "cur.country = 'IN' AND false AND", "cur.country = 'IN' AND")
+    stir.run_tier("daily", "--end", "2026-09-02")   # prod and the board as the project is, for the next test
 
 
 def test_model_change_publishes_again(project_stir):

@@ -205,3 +205,36 @@ def test_run_logs_older_than_keep_logs_days_are_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (recent, current, other))
     assert not old.exists()
     assert prune_run_logs(tmp_path, 0, current) == 0 and recent.exists()   # 0 keeps them all
+
+
+def test_the_project_digest_follows_the_files_and_the_config_that_reach_fingerprints(tmp_path):
+    import shutil
+    from types import SimpleNamespace
+
+    from stir.project_record import digest
+
+    project = tmp_path / "sqlmesh_project"
+    shutil.copytree(REPO / "sqlmesh_project", project, ignore=shutil.ignore_patterns(".cache", "logs"))
+
+    from sqlmesh.core.config import ModelDefaultsConfig
+
+    config = SimpleNamespace(model_defaults=ModelDefaultsConfig(dialect="clickhouse", start="2024-01-01"),
+                             variables={"model_start": "2024-01-01"})
+    first = digest(project, config)
+    for ignored in ("logs/sqlmesh_1.log", ".cache/model_definition/x", "macros/__pycache__/m.cpython-311.pyc"):
+        (project / ignored).parent.mkdir(parents=True, exist_ok=True)
+        (project / ignored).write_text("anything")
+    assert digest(project, config) == first
+    model = project / "models" / "marts" / "mart_leaderboard.sql"
+    model.write_text(model.read_text() + "\n")
+    edited = digest(project, config)
+    assert edited != first
+    config.variables = {"model_start": "2025-01-01"}
+    assert digest(project, config) not in (first, edited)
+    config.variables = {"model_start": "2024-01-01"}
+    assert digest(project, config) == edited
+    config.model_defaults = ModelDefaultsConfig(dialect="clickhouse", start="2024-01-01", cron="@hourly")
+    assert digest(project, config) != edited
+    config.model_defaults = ModelDefaultsConfig(dialect="clickhouse", start="2024-01-01")
+    (project / "models" / "staging" / "stg_new.sql").write_text("MODEL (name s.x); SELECT 1")
+    assert digest(project, config) != edited
