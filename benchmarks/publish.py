@@ -159,7 +159,7 @@ def raw_floor(conn, store: LocalStore) -> dict:
     key = "floor/data.csv"
     with timed(figures, "export CSV"):
         wh.command(sql("raw_export.sql", destination=store.clickhouse_destination(key, "CSVWithNames"), mart=MART,
-                       columns=steps.export_columns(wh, SPEC, steps.exported_columns(wh, SPEC))))
+                       columns=steps.export_select(steps.exported_columns(wh, SPEC))))
     with timed(figures, "COPY into an unlogged table, no indexes"):
         with conn.cursor() as cur:
             cur.execute(sql("raw_floor.sql", table=SPEC.table))

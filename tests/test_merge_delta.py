@@ -228,6 +228,28 @@ def table_oid(pg) -> int:
     return pg_rows(pg, "SELECT 'public.leaderboard'::regclass::oid")[0][0]
 
 
+def test_a_delta_checks_the_text_of_its_own_rows_and_leaves_no_table_behind(stage, pg, caplog_loguru):
+    """The changed keys are found once, into a table the count, the text check and the export
+    read, dropped after the export; the text check counts the delta's rows only (the others
+    were counted when they were exported)."""
+    wh, store = stage
+    set_mart(wh, V0)
+    wh.command("ALTER TABLE stir_test.merge_mart UPDATE platform_id = concat('x', char(0), 'y') "
+               "WHERE id IN (1, 2, 3) SETTINGS mutations_sync = 2")
+    publish(wh, pg, store)
+    assert "leaderboard: column platform_id: 3 value(s) had NUL characters" in "\n".join(caplog_loguru)
+    caplog_loguru.clear()
+    wh.command("ALTER TABLE stir_test.merge_mart UPDATE followers = followers + 1 WHERE id IN (2, 150) "
+               "SETTINGS mutations_sync = 2")
+    manifest = publish(wh, pg, store)
+    assert manifest.changed == 2
+    assert "leaderboard: column platform_id: 1 value(s) had NUL characters" in "\n".join(caplog_loguru)
+    assert pg_rows(pg, "SELECT platform_id FROM public.leaderboard WHERE id IN (1, 2) ORDER BY id") == \
+        [("xy",), ("xy",)]
+    assert [name for (name,) in wh.query("SELECT name FROM system.tables WHERE database = 'stir_publish' "
+                                         "AND name LIKE 'leaderboard__changed%'")] == []
+
+
 def test_a_change_larger_than_merge_max_changed_is_swapped_in_whole_then_merges_again(stage, pg):
     """Upserting most of a table costs more than rebuilding it: a version that differs from
     the live one in more than `max_changed` of its rows is exported whole and swapped in (at

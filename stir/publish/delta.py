@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 
 from stir.publish.specs import PublishSpec
-from stir.sqlfiles import ident, render_sql
+from stir.sqlfiles import ident, render_fragment, render_sql
 from stir.warehouse.base import Warehouse
 
 
@@ -60,21 +60,30 @@ def has_hashes(wh: Warehouse, spec: PublishSpec, fingerprint: str) -> bool:
     return wh.table_exists(hashes_table(spec.table, fingerprint))
 
 
-def changed_keys(spec: PublishSpec, fingerprint: str, base: str) -> str:
-    """A subquery of the keys whose row is new or differs from version `base`."""
-    return render_sql("stir.publish.sql", "delta_changed.sql", key=_key(spec),
-                      hashes=hashes_table(spec.table, fingerprint), base=hashes_table(spec.table, base))
+def write_changed(wh: Warehouse, spec: PublishSpec, fingerprint: str, base: str) -> tuple[str, int]:
+    """The keys whose row is new or differs from version `base`, found once (a join of the two
+    versions' hashes) into a table of their own that the count, the text check and the export
+    read: (its name, the number of keys). drop_changed removes it."""
+    changed = ident(f"stir_publish.{spec.table}__changed_{fingerprint}_{base}")
+    wh.script(render_sql("stir.publish.sql", "delta_changed.sql", changed=changed, key=_key(spec),
+                         hashes=hashes_table(spec.table, fingerprint), base=hashes_table(spec.table, base)))
+    return changed, int(wh.scalar(render_sql("stir.publish.sql", "row_count.sql", mart=changed)))
 
 
-def count_changed(wh: Warehouse, spec: PublishSpec, fingerprint: str, base: str) -> int:
-    return int(wh.scalar(render_sql("stir.publish.sql", "delta_count.sql",
-                                    changed=changed_keys(spec, fingerprint, base))))
+def drop_changed(wh: Warehouse, changed: str) -> None:
+    wh.command(render_sql("stir.publish.sql", "drop_hashes.sql", hashes=changed))
 
 
-def export_sql(spec: PublishSpec, fingerprint: str, base: str, destination: str, columns: str) -> str:
+def rows_sql(spec: PublishSpec, changed: str) -> str:
+    """A subquery (in parentheses) of the mart rows whose key is in `changed` (write_changed)."""
+    return "(" + render_fragment("stir.publish.sql", "delta_rows.sql", mart=ident(spec.mart), key=_key(spec),
+                                 changed=changed) + ")"
+
+
+def export_sql(spec: PublishSpec, changed: str, destination: str, columns: str) -> str:
     """The INSERT writing the changed rows (export `columns`) to `destination`."""
     return render_sql("stir.publish.sql", "delta_export.sql", destination=destination, columns=columns,
-                      mart=ident(spec.mart), key=_key(spec), changed=changed_keys(spec, fingerprint, base))
+                      rows=rows_sql(spec, changed))
 
 
 def gone_sql(spec: PublishSpec, fingerprint: str, base: str, destination: str) -> str:
@@ -85,9 +94,9 @@ def gone_sql(spec: PublishSpec, fingerprint: str, base: str, destination: str) -
 
 def prune_hashes(wh: Warehouse, spec: PublishSpec, keep: set[str], started: float) -> list[str]:
     """Drop the kept hashes of every version of the table but those in `keep` (the live one
-    and the backup's, which a rollback makes live again), and pending ones a crash left, of
-    the tables made before `started` (the run's start: a newer one may be a concurrent
-    publish's, still in use). Returns the fingerprints (and pending names) dropped."""
+    and the backup's, which a rollback makes live again), and the pending hashes and changed
+    keys a crash left, of the tables made before `started` (the run's start: a newer one may
+    be a concurrent publish's, still in use). Returns the fingerprints (and other names) dropped."""
     prefix = f"{spec.table}__"
     tables = wh.query(render_sql("stir.publish.sql", "hashes_tables.sql", prefix=prefix))
     doomed = [name.removeprefix(prefix) for name, made in tables

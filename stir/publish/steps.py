@@ -111,23 +111,28 @@ def exported_columns(wh: Warehouse, spec: PublishSpec, only: frozenset[str] | No
     return [(name, kind) for name, kind in wh.columns(spec.mart) if only is None or name in only]
 
 
-def export_columns(wh: Warehouse, spec: PublishSpec, columns: list[tuple[str, str]]) -> str:
+def export_select(columns: list[tuple[str, str]]) -> str:
     """The export's select list of `columns` (exported_columns), text ones through
-    text_column.sql (one rule for every serving table). Logs, per text column, how many values
-    that rule changes."""
-    text = [ident(name) for name, kind in columns if _is_text(kind)]
-    if text:
-        counts = ", ".join(render_fragment("stir.publish.sql", "text_change_count.sql", column=c) for c in text)
-        changed = wh.query(render_sql("stir.publish.sql", "text_changes.sql", counts=counts, mart=ident(spec.mart)))[0]
-        for column, n in zip(text, changed):
-            if n:
-                logger.warning("{}: column {}: {:,} value(s) had NUL characters (removed) or bytes that are "
-                               "not UTF-8 (replaced by U+FFFD)", spec.table, column, n)
+    text_column.sql (one rule for every serving table)."""
     return ", ".join(
         render_fragment("stir.publish.sql", "text_column.sql", column=ident(name))
         if _is_text(kind) else ident(name)
         for name, kind in columns
     )
+
+
+def warn_text_changes(wh: Warehouse, spec: PublishSpec, columns: list[tuple[str, str]], rows: str) -> None:
+    """Log, per text column of `columns`, how many of the values in `rows` (the mart, or a
+    delta's rows: a subquery) text_column.sql changes."""
+    text = [ident(name) for name, kind in columns if _is_text(kind)]
+    if not text:
+        return
+    counts = ", ".join(render_fragment("stir.publish.sql", "text_change_count.sql", column=c) for c in text)
+    changed = wh.query(render_sql("stir.publish.sql", "text_changes.sql", counts=counts, rows=rows))[0]
+    for column, n in zip(text, changed):
+        if n:
+            logger.warning("{}: column {}: {:,} value(s) had NUL characters (removed) or bytes that are "
+                           "not UTF-8 (replaced by U+FFFD)", spec.table, column, n)
 
 
 def _write(wh: Warehouse, store: Store, spec: PublishSpec, key: str, statement: Callable[[str], str],
@@ -155,27 +160,34 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
     files, split by key, for as many COPY streams (the manifest lists them)."""
     data = data_key(spec.table, expected, compression)
     columns = exported_columns(wh, spec, only)
-    select = export_columns(wh, spec, columns)
+    select = export_select(columns)
     names = [name for name, _ in columns]
-    changed = gone = None
+    changed = gone = keys = None
     written: list[str] = []   # the parts, for an export in parts
     if spec.mode == "merge" and not delta.has_hashes(wh, spec, expected):   # (publish_fingerprint wrote them)
         pending = delta.write_hashes(wh, spec, [name for name, _ in wh.columns(spec.mart)])
         delta.keep_hashes(wh, spec, pending, expected)
     if spec.mode == "merge" and base and base != expected and delta.has_hashes(wh, spec, base):
-        changed, gone = delta.count_changed(wh, spec, expected, base), gone_key(spec.table, expected)
+        keys, changed = delta.write_changed(wh, spec, expected, base)
+        gone = gone_key(spec.table, expected)
         total = _row_count(wh, spec)
         if changed > max_changed * total:
             logger.info("{}: {:,} of the {:,} rows of {} differ from the live version {}, more than "
                         "merge_max_changed ({:g}): the whole version is exported and swapped in", spec.table,
                         changed, total, spec.mart, base, max_changed)
-            changed = gone = base = None
-    if changed is not None:
+            delta.drop_changed(wh, keys)
+            changed = gone = base = keys = None
+    if keys is not None:
         logger.info("{}: exporting the {:,} rows of {} that differ from the live version {} to {}", spec.table,
                     changed, spec.mart, base, store.describe(data))
-        _write(wh, store, spec, data, lambda dest: delta.export_sql(spec, expected, base, dest, select))
-        _write(wh, store, spec, gone, lambda dest: delta.gone_sql(spec, expected, base, dest))
+        try:
+            warn_text_changes(wh, spec, columns, delta.rows_sql(spec, keys))
+            _write(wh, store, spec, data, lambda dest: delta.export_sql(spec, keys, dest, select))
+            _write(wh, store, spec, gone, lambda dest: delta.gone_sql(spec, expected, base, dest))
+        finally:
+            delta.drop_changed(wh, keys)
     else:
+        warn_text_changes(wh, spec, columns, ident(spec.mart))
         base = None
         if parts > 1 and _row_count(wh, spec) < parts_min_rows:
             parts = 1

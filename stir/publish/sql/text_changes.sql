@@ -1,2 +1,3 @@
--- Per text column of a mart, how many values text_column.sql changes (one count per column).
-SELECT $counts FROM $mart
+-- Per text column of the rows an export writes (a mart, or a delta's rows), how many values
+-- text_column.sql changes (one count per column).
+SELECT $counts FROM $rows
