@@ -19,6 +19,7 @@ from conftest import pg_rows
 from stir.errors import PublishError
 from stir.publish import remote_stage, steps
 from stir.publish.manifest import Manifest, data_key
+from stir.publish.steps import shadow_loads
 from stir.publish.remote_stage import RemoteStage
 from stir.publish.specs import SPECS
 from stir.serving.migrate import migrate
@@ -35,13 +36,15 @@ from stir.errors import PublishError
 from stir.publish import remote_stage, steps
 from stir.publish.manifest import Manifest
 from stir.publish.remote_stage import RemoteStage
+from stir.publish.steps import merges, shadow_loads, swaps
 from stir.publish.specs import SPECS
 from stir.store.local import LocalStore
 
 transfer, mode, point, root, manifest_file = sys.argv[1:]
 die = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
-render = steps.render_sql
-steps.render_sql = lambda package, name, **kw: die() if name == point else render(package, name, **kw)
+render = shadow_loads.render_sql
+for module in (shadow_loads, swaps, merges):   # the steps that write PostgreSQL
+    module.render_sql = lambda package, name, **kw: die() if name == point else render(package, name, **kw)
 steps.ProgressReader.__init__.__defaults__ = (0.0,)   # report every read: a kill lands mid-COPY
 if point == "mid-stage":   # part of the export is on the PostgreSQL host, unpacked as it arrives
     remote_stage._CHUNK = 256
@@ -286,7 +289,7 @@ def test_a_parallel_load_waits_for_an_older_snapshot_to_go_live_all_visible(monk
     assert live(pg) == rows(0) and all_visible()
     assert not [m for m in caplog_loguru if "snapshot older than the load" in m]
 
-    monkeypatch.setattr(steps, "FREEZE_WAIT_S", 0.3)
+    monkeypatch.setattr(shadow_loads, "FREEZE_WAIT_S", 0.3)
     pid = load_holding_a_snapshot("held-kept", 1, release=False)
     assert live(pg) == rows(1) and not all_visible()
     warned = [m for m in caplog_loguru if "snapshot older than the load" in m]
@@ -303,8 +306,8 @@ def test_a_failed_parallel_load_drops_its_shadow(monkeypatch, pg, own_leaderboar
     publish_version_0(pg, store, "fail-before")
     manifest = put_parts(store, "fail-after", 1)
     if failure == "freeze":
-        render = steps.render_sql
-        monkeypatch.setattr(steps, "render_sql", lambda package, name, **kw: "SELECT 1/0"
+        render = shadow_loads.render_sql
+        monkeypatch.setattr(shadow_loads, "render_sql", lambda package, name, **kw: "SELECT 1/0"
                             if name == "freeze_shadow.sql" else render(package, name, **kw))
         message = "division by zero"
     else:

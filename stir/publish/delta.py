@@ -6,7 +6,7 @@ only; its cost follows the change, not the table.
 
 Without the live version's hashes (a first publish, a live table published before, hashes
 dropped), or when more than merge_max_changed of the rows differ, the export is the whole
-version, and it is swapped in rather than merged (steps._swap_once).
+version, and it is swapped in rather than merged (steps.swaps).
 
 The hashes are written when Publish fingerprints the mart (steps.publish_fingerprint), and
 the fingerprint is summed from them: the mart is hashed once per publish, not twice."""
