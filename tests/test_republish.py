@@ -116,6 +116,20 @@ def test_a_run_trusts_its_record_of_prod_only_for_the_same_project_and_plan(proj
     stir.run_tier("daily", "--end", "2026-09-02")   # prod and the board as the project is, for the next test
 
 
+def test_without_auto_plan_a_run_runs_prods_models_and_leaves_the_project_unloaded(project_stir, monkeypatch):
+    """auto_plan = false (production, where `sqlmesh plan` applies changes): a run evaluates
+    prod's models from state, never the edited project's, and writes no record of it."""
+    stir, project = project_stir
+    path = stir.home / "sqlmesh_prod.json"
+    path.unlink(missing_ok=True)
+    before = live(stir)
+    monkeypatch.setitem(stir.env, "STIR_AUTO_PLAN", "false")
+    edit(project, "cur.country = 'IN' AND", "cur.country = 'IN' AND false AND")
+    stir.run_tier("daily", "--end", "2026-09-02", "--restate")   # every interval computed again
+    assert model_state(stir)[0] is False and not path.exists()
+    assert live(stir)[0] == before[0]   # prod's version of the board, computed again: the same rows
+
+
 def test_model_change_publishes_again(project_stir):
     stir, project = project_stir
     (rows, enabled), publishes = live(stir)
