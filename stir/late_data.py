@@ -61,7 +61,7 @@ def watches(ctx, selector: str, end: str) -> list[Watch]:
     raw = set(source_tables())
     reach: dict[str, dt.timedelta] = {}
     models = prod_models(ctx)
-    for fqn in select_prod(ctx, selector):
+    for fqn in select_prod(ctx, selector, models):
         model = models.get(fqn)
         if model is None or not model.kind.is_incremental:
             continue

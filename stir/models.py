@@ -114,27 +114,29 @@ def restate(ctx, selector: str, end: str, downstream: bool = False) -> list[str]
     return names
 
 
-def prod_models(ctx) -> dict:
-    """Prod's models (what a run evaluates), by name; empty before the first plan."""
-    env = ctx.state_reader.get_environment("prod")
+def prod_models(ctx, env=None) -> dict:
+    """Prod's models (what a run evaluates), by name, from its environment `env` (read from
+    state when not given); empty before the first plan."""
+    env = env if env is not None else ctx.state_reader.get_environment("prod")
     if env is None:
         return {}
     snapshots = ctx.state_reader.get_snapshots(env.snapshots).values()   # kept in memory for the run
     return {s.name: s.model for s in snapshots if s.is_model}
 
 
-def select_prod(ctx, selection: str) -> set[str]:
-    """The names of prod's models that `selection` (SQLMesh's model selection syntax) selects."""
+def select_prod(ctx, selection: str, models: dict) -> set[str]:
+    """The names of `models` (prod_models) that `selection` (SQLMesh's model selection syntax)
+    selects."""
     from sqlmesh.utils import UniqueKeyDict
     from sqlmesh.utils.dag import DAG
 
-    models = UniqueKeyDict("models", **prod_models(ctx))
     if not models:
         return set()
     dag: DAG[str] = DAG()
     for name, model in models.items():
         dag.add(name, model.depends_on)
-    return set(ctx._new_selector(models=models, dag=dag).expand_model_selections([selection]))
+    selector = ctx._new_selector(models=UniqueKeyDict("models", **models), dag=dag)
+    return set(selector.expand_model_selections([selection]))
 
 
 def prod_snapshots(ctx, selector: str) -> list:
@@ -143,7 +145,7 @@ def prod_snapshots(ctx, selector: str) -> list:
     env = ctx.state_reader.get_environment("prod")
     if env is None:
         return []
-    selected = select_prod(ctx, f"+{selector}")
+    selected = select_prod(ctx, f"+{selector}", prod_models(ctx, env))
     return [s for s in env.snapshots if s.name in selected]
 
 
