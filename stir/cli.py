@@ -413,5 +413,16 @@ def info():
         click.echo(f"{key:18} {value}")
 
 
+def entry() -> None:
+    """The `stir` console command: `main`, then the process ends without Python's interpreter
+    teardown (stir/process_exit.py says why that is safe and what it saves)."""
+    from stir.process_exit import end_process
+
+    try:
+        main()
+    except SystemExit as exc:   # click's standalone mode always ends so
+        end_process(exc.code)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -2,6 +2,9 @@
 error) and a non-zero exit, never a traceback."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -83,3 +86,24 @@ def test_show_before_the_first_publish_says_so(stir_home):
     assert "error: leaderboard has not been published yet: there is no table public.leaderboard " \
            "(run bin/run_tier daily)" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _entry(*args: str, before: str = "") -> subprocess.CompletedProcess:
+    """The `stir` console command (stir.cli:entry) in a child process."""
+    code = f"import sys\n{before}\nfrom stir.cli import entry\nsys.argv = ['stir', *{list(args)!r}]\nentry()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_console_command_exit_status_output_and_exit_handlers():
+    """The console command ends its process without the interpreter's teardown, but with the
+    status, output and exit handlers (the embedded PostgreSQL's stop is one) of a normal exit."""
+    handler = "import atexit; atexit.register(lambda: print('exit handler ran', flush=True))"
+    done = _entry("--version", before=handler)
+    assert (done.returncode, done.stdout) == (0, f"stir, version {__version__}\nexit handler ran\n")
+    usage = _entry("run-tier", "hourly", before=handler)
+    assert usage.returncode == 2 and "'hourly' is not one of" in usage.stderr
+    assert usage.stdout == "exit handler ran\n"
+    error = _entry("run-tier", "daily", "--end", "2999-01-01")
+    assert error.returncode == 1 and "error: --end 2999-01-01 00:00:00 is in the future" in error.stderr
+    many = _entry("--help")   # all of a longer output arrives through the pipe
+    assert many.returncode == 0 and many.stdout.rstrip().splitlines()[-1].split()[0] == sorted(main.commands)[-1]
