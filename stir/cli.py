@@ -414,10 +414,12 @@ def info():
 
 
 def entry() -> None:
-    """The `stir` console command: `main`, then the process ends without Python's interpreter
-    teardown (stir/process_exit.py says why that is safe and what it saves)."""
-    from stir.process_exit import end_process
+    """The `stir` console command: `main`, with the garbage collector tuned for a short batch
+    process, which ends without Python's interpreter teardown (stir/process.py says why both
+    are safe and what they save)."""
+    from stir.process import end_process, tune_gc
 
+    tune_gc()
     try:
         main()
     except SystemExit as exc:   # click's standalone mode always ends so

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from stir import __version__
 from stir.cli import main
+from stir.process import GC_THRESHOLDS
 
 
 def invoke(args, **env):
@@ -95,11 +96,13 @@ def _entry(*args: str, before: str = "") -> subprocess.CompletedProcess:
 
 
 def test_console_command_exit_status_output_and_exit_handlers():
-    """The console command ends its process without the interpreter's teardown, but with the
-    status, output and exit handlers (the embedded PostgreSQL's stop is one) of a normal exit."""
+    """The console command tunes the garbage collector and ends its process without the
+    interpreter's teardown, but with the status, output and exit handlers (the embedded
+    PostgreSQL's stop is one) of a normal exit."""
     handler = "import atexit; atexit.register(lambda: print('exit handler ran', flush=True))"
-    done = _entry("--version", before=handler)
-    assert (done.returncode, done.stdout) == (0, f"stir, version {__version__}\nexit handler ran\n")
+    thresholds = "import atexit, gc; atexit.register(lambda: print(gc.get_threshold()))"
+    done = _entry("--version", before=f"{handler}\n{thresholds}")
+    assert (done.returncode, done.stdout) == (0, f"stir, version {__version__}\n{GC_THRESHOLDS}\nexit handler ran\n")
     usage = _entry("run-tier", "hourly", before=handler)
     assert usage.returncode == 2 and "'hourly' is not one of" in usage.stderr
     assert usage.stdout == "exit handler ran\n"
