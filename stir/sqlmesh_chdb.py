@@ -1,5 +1,6 @@
-"""A SQLMesh connection type for chDB: SQLMesh's own ClickHouse engine adapter, reaching the
-in-process ClickHouse engine through clickhouse-connect's DB-API in chdb mode.
+"""A SQLMesh connection type for chDB: Stir's ClickHouse engine adapter (SQLMesh's, with
+stir/sqlmesh_clickhouse.py's one change), reaching the in-process ClickHouse engine through
+clickhouse-connect's DB-API in chdb mode.
 
 SQLMesh 0.236 has no public plugin registry for connection types, so importing this module
 adds `chdb` to its connection type maps (then `type: chdb` also works in a YAML config).
@@ -12,8 +13,10 @@ from functools import partial
 from pydantic import Field
 from sqlmesh.core.config import connection as _connection
 
+from stir.sqlmesh_clickhouse import StirClickhouseConnectionConfig
 
-class ChdbConnectionConfig(_connection.ClickhouseConnectionConfig):
+
+class ChdbConnectionConfig(StirClickhouseConnectionConfig):
     """`path`: the chDB data directory (the same one Stir's own warehouse client opens)."""
 
     path: str

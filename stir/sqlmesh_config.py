@@ -14,11 +14,10 @@ from sqlmesh.core.config import (
     PostgresConnectionConfig,
 )
 
-from sqlmesh.core.config.connection import ClickhouseConnectionConfig
-
 from stir.postgres.connection import conninfo_parts
 from stir.settings import Settings, load_settings
 from stir.sqlmesh_chdb import ChdbConnectionConfig
+from stir.sqlmesh_clickhouse import StirClickhouseConnectionConfig
 from stir.warehouse.base import SESSION_SETTINGS
 
 
@@ -27,7 +26,7 @@ def warehouse_connection(settings: Settings):
     if settings.warehouse == "chdb":
         settings.chdb_path.mkdir(parents=True, exist_ok=True)
         return ChdbConnectionConfig(path=str(settings.chdb_path), lock_timeout=settings.lock_timeout)
-    return ClickhouseConnectionConfig(
+    return StirClickhouseConnectionConfig(
         host=settings.clickhouse_host,
         port=settings.clickhouse_http_port,
         username=settings.clickhouse_user,

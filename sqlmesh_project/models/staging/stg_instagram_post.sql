@@ -3,14 +3,19 @@
 -- with an account row; collections show a tracked post whose owner has none.
 -- Incremental by key: a run reads only the crawls since its interval's start (plus a day of
 -- lookback for crawls that arrive late; older late data needs `bin/run_tier TIER --restate`)
--- and replaces the rows of the shortcodes crawled (@crawled_since_start says why that is exact).
--- Monthly partitions by publish time: re-crawls of recent posts rewrite recent months only.
+-- and replaces the rows of the shortcodes crawled (@crawled_since_start says why that is exact):
+-- the table takes lightweight updates, so their old rows go as a patch part and no partition
+-- is rewritten (stir/sqlmesh_clickhouse.py). No mart shows a post's display_url.
 MODEL (
   name stir_staging.stg_instagram_post,
   kind INCREMENTAL_BY_UNIQUE_KEY (unique_key shortcode, lookback 96),
   partitioned_by toYYYYMM(publish_time),
   grain shortcode,
-  physical_properties (order_by = (profile_id, shortcode)),
+  physical_properties (
+    order_by = (profile_id, shortcode),
+    enable_block_number_column = 1,
+    enable_block_offset_column = 1
+  ),
   cron '*/15 * * * *',
   allow_partials true,
   tags (15min),
@@ -26,7 +31,6 @@ SELECT
   plays,
   reach,
   hashtags,
-  display_url,
   publish_time,
   updated_at
 FROM @latest_rows(@crawled_since_start(beat_replica.instagram_post, updated_at), shortcode, updated_at, id)

@@ -1,0 +1,29 @@
+"""Stir's ClickHouse engine adapter (stir/sqlmesh_clickhouse.py) replaces an incremental-by-key
+model's keys by a patch-part delete and an insert where the table allows it, and by SQLMesh's
+partition rewrite elsewhere, with the same rows either way (chDB's real engine, in a child
+process: tests/replace_by_key_child.py)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+CHILD = Path(__file__).with_name("replace_by_key_child.py")
+
+
+def test_replace_by_key_patch_delete_and_partition_rewrite_give_the_same_rows(tmp_path):
+    done = subprocess.run([sys.executable, str(CHILD), str(tmp_path / "chdb")], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # b and c replaced (c moved to partition 1), e added, a and d untouched.
+    expected = [["a", 1, 1], ["b", 20, 1], ["c", 30, 1], ["d", 4, 2], ["e", 5, 2]]
+    patched, plain = result["s.patched"], result["s.plain"]
+    assert patched["rows"] == expected and plain["rows"] == expected
+    assert patched["patch_deletes"] and not plain["patch_deletes"]
+    deletes = [s for s in patched["statements"] if s.lstrip("-\n ").startswith("DELETE") or "DELETE FROM" in s]
+    assert len(deletes) == 1 and "lightweight_update_force" in deletes[0], patched["statements"]
+    assert not any("REPLACE PARTITION" in s for s in patched["statements"]), patched["statements"]
+    assert any("REPLACE PARTITION" in s for s in plain["statements"]), plain["statements"]
+    assert not any("DELETE FROM" in s for s in plain["statements"]), plain["statements"]
