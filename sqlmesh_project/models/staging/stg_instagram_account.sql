@@ -8,7 +8,11 @@ MODEL (
   name stir_staging.stg_instagram_account,
   kind INCREMENTAL_BY_UNIQUE_KEY (unique_key profile_id, lookback 96),
   grain profile_id,
-  physical_properties (order_by = profile_id),
+  physical_properties (
+    order_by = profile_id,
+    enable_block_number_column = 1,
+    enable_block_offset_column = 1
+  ),
   cron '*/15 * * * *',
   allow_partials true,
   tags (15min),

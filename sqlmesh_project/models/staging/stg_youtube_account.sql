@@ -7,7 +7,11 @@ MODEL (
   name stir_staging.stg_youtube_account,
   kind INCREMENTAL_BY_UNIQUE_KEY (unique_key channel_id, lookback 96),
   grain channel_id,
-  physical_properties (order_by = channel_id),
+  physical_properties (
+    order_by = channel_id,
+    enable_block_number_column = 1,
+    enable_block_offset_column = 1
+  ),
   cron '*/15 * * * *',
   allow_partials true,
   tags (15min),

@@ -4,13 +4,17 @@
 -- Incremental by key: a run reads only the crawls since its interval's start (plus a day of
 -- lookback for crawls that arrive late; older late data needs `bin/run_tier TIER --restate`)
 -- and replaces the rows of the video_ids crawled (@crawled_since_start says why that is exact).
--- Monthly partitions by publish time: re-crawls of recent posts rewrite recent months only.
+-- Their old rows go as a patch part (a lightweight update; stir/sqlmesh_clickhouse.py).
 MODEL (
   name stir_staging.stg_youtube_post,
   kind INCREMENTAL_BY_UNIQUE_KEY (unique_key video_id, lookback 96),
   partitioned_by toYYYYMM(publish_time),
   grain video_id,
-  physical_properties (order_by = (channel_id, video_id)),
+  physical_properties (
+    order_by = (channel_id, video_id),
+    enable_block_number_column = 1,
+    enable_block_offset_column = 1
+  ),
   cron '*/15 * * * *',
   allow_partials true,
   tags (15min),
