@@ -28,6 +28,7 @@ KEEP_FLAG = "stir_keep_running"
 # is deleted) when the next start begins.
 LOG_LIMIT = 10 * 1024 * 1024
 _servers: dict[str, object] = {}
+_uris: dict[str, str] = {}   # per data directory: the server is this process's until it exits
 
 
 # pgserver's platformdirs warns on import when XDG_RUNTIME_DIR is unset (always, under cron).
@@ -103,7 +104,9 @@ def uri(pgdata: Path, keep_running: bool = False) -> str:
         atexit.register(_honour_keep_flag, _servers[key], pgdata)
     if keep_running:  # in the data directory, so only once initdb has made it
         (pgdata / KEEP_FLAG).touch()
-    return _servers[key].get_uri()
+    if key not in _uris:   # pgserver reads postmaster.pid and checks the process on every call
+        _uris[key] = _servers[key].get_uri()
+    return _uris[key]
 
 
 @dataclass
