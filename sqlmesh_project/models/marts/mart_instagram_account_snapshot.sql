@@ -109,19 +109,28 @@ WITH recent AS (
   LEFT JOIN stir_staging.stg_profile_link AS l ON l.instagram_profile_id = a.profile_id
   LEFT JOIN stir_staging.stg_audience AS au ON au.platform = 'INSTAGRAM' AND au.platform_id = a.profile_id
   SETTINGS join_use_nulls = 1
+), peers AS (
+  -- Each profile's peer-group quantiles, computed once per metric (a grade reads them four times).
+  SELECT
+    *,
+    @peer_quantiles(engagement_rate, country, category, follower_group) AS engagement_rate_q,
+    @peer_quantiles(avg_likes, country, category, follower_group) AS avg_likes_q,
+    @peer_quantiles(avg_comments, country, category, follower_group) AS avg_comments_q,
+    @peer_quantiles(followers, country, category, follower_group) AS followers_q
+  FROM profiles
 )
 SELECT
   @t - 1 AS snapshot_at,
   id, ig_id, handle, name, followers, following, post_count, category, language, country, city,
   is_verified, avg_likes, avg_comments, avg_views, engagement_rate, avg_reach,
   followers_growth7d, followers_growth30d, followers_growth90d, follower_group, follower_tier,
-  @grade(engagement_rate, @peer_quantiles(engagement_rate, country, category, follower_group)) AS engagement_rate_grade,
-  @grade(avg_likes, @peer_quantiles(avg_likes, country, category, follower_group)) AS avg_likes_grade,
-  @grade(avg_comments, @peer_quantiles(avg_comments, country, category, follower_group)) AS avg_comments_grade,
-  @grade(followers, @peer_quantiles(followers, country, category, follower_group)) AS followers_grade,
+  @grade(engagement_rate, engagement_rate_q) AS engagement_rate_grade,
+  @grade(avg_likes, avg_likes_q) AS avg_likes_grade,
+  @grade(avg_comments, avg_comments_q) AS avg_comments_grade,
+  @grade(followers, followers_q) AS followers_grade,
   toInt64(rank() OVER (PARTITION BY country ORDER BY followers DESC)) AS country_rank,
   toInt64(rank() OVER (PARTITION BY country, category ORDER BY followers DESC)) AS category_rank,
   linked_channel_id, audience_gender, audience_age, search_phrase, thumbnail, updated_at
-FROM profiles;
+FROM peers;
 
 @drop_snapshots_before(@this_model, @t - 86400);
