@@ -117,6 +117,10 @@ class Settings:
     # Count the raw rows per day that incremental models no longer re-read, and restate them
     # when a count changes (stir/late_data.py); false: late rows wait for a --restate.
     watch_late_data: bool = True
+    # Incremental-by-key staging models take ClickHouse lightweight updates (25.7 or later): a
+    # run deletes the rows of the keys it replaces as a patch part instead of rewriting their
+    # partitions (stir/sqlmesh_clickhouse.py); false for an older server.
+    lightweight_updates: bool = True
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
     sqlmesh_project: Path | None = None
 

@@ -61,7 +61,9 @@ def build_config(settings: Settings | None = None) -> Config:
         model_defaults=ModelDefaultsConfig(dialect="clickhouse", start=settings.model_start, cron="@daily"),
         # Incremental latest-state models read every row on their first interval, which starts
         # at model_start (@crawled_since_start).
-        variables={"model_start": settings.model_start},
+        # stir/sqlmesh_clickhouse.py: the incremental-by-key models' tables take lightweight
+        # updates (their physical_properties read the variable).
+        variables={"model_start": settings.model_start, "lightweight_updates": int(settings.lightweight_updates)},
         # sqlmesh_project/linter/serving_drift.py: `sqlmesh plan` refuses a mart that no longer
         # fits its serving table.
         linter=LinterConfig(enabled=True, rules={"servingdrift"}),

@@ -5,6 +5,7 @@ process: tests/replace_by_key_child.py)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +28,20 @@ def test_replace_by_key_patch_delete_and_partition_rewrite_give_the_same_rows(tm
     assert not any("REPLACE PARTITION" in s for s in patched["statements"]), patched["statements"]
     assert any("REPLACE PARTITION" in s for s in plain["statements"]), plain["statements"]
     assert not any("DELETE FROM" in s for s in plain["statements"]), plain["statements"]
+
+
+def test_lightweight_updates_setting_decides_the_staging_tables_settings(tmp_path):
+    """`lightweight_updates = false` (an older ClickHouse) makes the incremental-by-key models'
+    tables without the patch-part settings, so the adapter keeps SQLMesh's partition rewrite."""
+    code = ("from stir.models import context\n"
+            "ctx = context()\n"
+            "for name in ('stg_instagram_post', 'stg_youtube_post', 'stg_instagram_account', 'stg_youtube_account'):\n"
+            "    p = ctx.get_model(f'stir_staging.{name}').render_physical_properties()\n"
+            "    print(name, p['enable_block_number_column'].sql(), p['enable_block_offset_column'].sql())\n")
+    for value, expected in (("true", "1 1"), ("false", "0 0")):
+        env = {**os.environ, "STIR_HOME": str(tmp_path / value), "STIR_LIGHTWEIGHT_UPDATES": value}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
+                              cwd=Path(__file__).parent.parent)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.strip().splitlines()[-4:]
+        assert [line.split(" ", 1)[1] for line in lines] == [expected] * 4, done.stdout

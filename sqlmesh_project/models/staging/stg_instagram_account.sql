@@ -10,8 +10,8 @@ MODEL (
   grain profile_id,
   physical_properties (
     order_by = profile_id,
-    enable_block_number_column = 1,
-    enable_block_offset_column = 1
+    enable_block_number_column = @VAR('lightweight_updates'),
+    enable_block_offset_column = @VAR('lightweight_updates')
   ),
   cron '*/15 * * * *',
   allow_partials true,

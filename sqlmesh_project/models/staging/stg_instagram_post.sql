@@ -13,8 +13,8 @@ MODEL (
   grain shortcode,
   physical_properties (
     order_by = (profile_id, shortcode),
-    enable_block_number_column = 1,
-    enable_block_offset_column = 1
+    enable_block_number_column = @VAR('lightweight_updates'),
+    enable_block_offset_column = @VAR('lightweight_updates')
   ),
   cron '*/15 * * * *',
   allow_partials true,

@@ -9,8 +9,8 @@ MODEL (
   grain channel_id,
   physical_properties (
     order_by = channel_id,
-    enable_block_number_column = 1,
-    enable_block_offset_column = 1
+    enable_block_number_column = @VAR('lightweight_updates'),
+    enable_block_offset_column = @VAR('lightweight_updates')
   ),
   cron '*/15 * * * *',
   allow_partials true,
