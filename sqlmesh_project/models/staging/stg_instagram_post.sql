@@ -5,7 +5,7 @@
 -- lookback for crawls that arrive late; older late data needs `bin/run_tier TIER --restate`)
 -- and replaces the rows of the shortcodes crawled (@crawled_since_start says why that is exact):
 -- the table takes lightweight updates, so their old rows go as a patch part and no partition
--- is rewritten (stir/sqlmesh_clickhouse.py). No mart shows a post's display_url.
+-- is rewritten (stir/sqlmesh_clickhouse.py).
 MODEL (
   name stir_staging.stg_instagram_post,
   kind INCREMENTAL_BY_UNIQUE_KEY (unique_key shortcode, lookback 96),
@@ -31,6 +31,7 @@ SELECT
   plays,
   reach,
   hashtags,
+  display_url,
   publish_time,
   updated_at
 FROM @latest_rows(@crawled_since_start(beat_replica.instagram_post, updated_at), shortcode, updated_at, id)
