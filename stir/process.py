@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import gc
-import logging
 import os
 import sys
 import threading
@@ -45,8 +44,7 @@ def end_process(code) -> None:
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
-    atexit._run_exitfuncs()
-    logging.shutdown()
+    atexit._run_exitfuncs()   # logging's own shutdown among them
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
