@@ -152,12 +152,12 @@ def test_a_delta_of_a_version_no_longer_live_is_refused(stage, pg):
 def test_row_hashes_of_other_versions_are_pruned(stage, pg):
     wh, _ = stage
     live_fp = steps.marked_fingerprint(pg, "public", "leaderboard")
-    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, ["id", "followers"]), "oldversion")
-    crashed = delta.write_hashes(wh, SPEC, ["id"])    # a publish killed before it named its hashes
+    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, [("id", "Int64"), ("followers", "Nullable(Int64)")]), "oldversion")
+    crashed = delta.write_hashes(wh, SPEC, [("id", "Int64")])    # a publish killed before it named its hashes
     assert delta.has_hashes(wh, SPEC, "oldversion") and wh.table_exists(crashed)
     time.sleep(1.1)
     started = time.time()
-    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, ["id"]), "concurrent")   # another run's, since
+    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, [("id", "Int64")]), "concurrent")   # another run's, since
     assert "oldversion" in delta.prune_hashes(wh, SPEC, {live_fp}, started)
     assert not delta.has_hashes(wh, SPEC, "oldversion") and delta.has_hashes(wh, SPEC, live_fp)
     assert not wh.table_exists(crashed)
@@ -169,8 +169,8 @@ def test_two_publishes_naming_the_same_hashes_at_once(stage, monkeypatch):
     """A publish that finds no hashes of its version, then loses the rename to a concurrent
     publish of the same version, drops its own copy: same rows, same hashes."""
     wh, _ = stage
-    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, ["id"]), "raced")
-    mine = delta.write_hashes(wh, SPEC, ["id"])
+    delta.keep_hashes(wh, SPEC, delta.write_hashes(wh, SPEC, [("id", "Int64")]), "raced")
+    mine = delta.write_hashes(wh, SPEC, [("id", "Int64")])
     real, calls = delta.has_hashes, []
     def checked_before_the_other_renamed(*args):
         calls.append(args)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 
+from stir.publish.row_hash import row_hash
 from stir.publish.specs import PublishSpec
 from stir.sqlfiles import ident, render_fragment, render_sql
 from stir.warehouse.base import Warehouse
@@ -27,12 +28,12 @@ def _key(spec: PublishSpec) -> str:
     return ", ".join(ident(k) for k in spec.key)
 
 
-def write_hashes(wh: Warehouse, spec: PublishSpec, columns: list[str]) -> str:
-    """Hash the mart's rows (`columns`: all of them, in order) into a pending table, whole
-    once this returns; returns its name, for keep_hashes."""
+def write_hashes(wh: Warehouse, spec: PublishSpec, columns: list[tuple[str, str]]) -> str:
+    """Hash the mart's rows (`columns`: (name, type) of all of them, in order) into a pending
+    table, whole once this returns; returns its name, for keep_hashes."""
     pending = ident(f"stir_publish.{spec.table}__pending_{uuid.uuid4().hex[:12]}")
     wh.script(render_sql("stir.publish.sql", "row_hashes.sql", pending=pending, key=_key(spec),
-                         columns=", ".join(ident(c) for c in columns), mart=ident(spec.mart)))
+                         row_hash=row_hash(columns), mart=ident(spec.mart)))
     return pending
 
 

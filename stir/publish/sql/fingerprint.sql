@@ -1,7 +1,7 @@
 -- A fingerprint of a mart's content: its row count and an order-independent 128-bit sum
--- of a hash of every row's complete binary form. RowBinary writes every column, a NULL
--- flag byte before each Nullable value and a length before each string, so it is a
--- lossless encoding of the row: a row with NULLs counts like any other, and NULL, 0 and
--- '' all differ. (cityHash64(*) was NULL for any row with a NULL, and sum() skipped it.)
-SELECT count(), toString(sum(reinterpretAsUInt128(sipHash128(formatRowNoNewline('RowBinary', *)))))
+-- of every row's hash (row_hash.sql, over all of the mart's columns). The hash
+-- takes every column's value and, for a Nullable column, its NULL flag, so a row with NULLs
+-- counts like any other, and NULL, 0 and '' all differ. (cityHash64(*) was NULL for any row
+-- with a NULL, and sum() skipped it.)
+SELECT count(), toString(sum(reinterpretAsUInt128($row_hash)))
 FROM $mart

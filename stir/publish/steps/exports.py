@@ -84,7 +84,7 @@ def export(wh: Warehouse, store: Store, spec: PublishSpec, expected: str, compre
     changed = gone = keys = None
     written: list[str] = []   # the parts, for an export in parts
     if spec.mode == "merge" and not delta.has_hashes(wh, spec, expected):   # (publish_fingerprint wrote them)
-        pending = delta.write_hashes(wh, spec, [name for name, _ in wh.columns(spec.mart)])
+        pending = delta.write_hashes(wh, spec, wh.columns(spec.mart))
         delta.keep_hashes(wh, spec, pending, expected)
     if spec.mode == "merge" and base and base != expected and delta.has_hashes(wh, spec, base):
         keys, changed = delta.write_changed(wh, spec, expected, base)

@@ -6,6 +6,7 @@ import hashlib
 
 from stir.errors import PublishError
 from stir.publish import delta, export_format
+from stir.publish.row_hash import row_hash
 from stir.publish.specs import PublishSpec
 from stir.sqlfiles import ident, read_sql, render_sql
 from stir.warehouse.base import Warehouse
@@ -15,8 +16,9 @@ def fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
     """(fingerprint, rows) of the mart's current content and the serving DDL: equal
     fingerprints mean an identical publish, so a finished one is skipped."""
     columns = _fingerprinted_columns(wh, spec)
-    rows, row_hash = wh.query(render_sql("stir.publish.sql", "fingerprint.sql", mart=ident(spec.mart)))[0]
-    return _digest(spec, columns, int(rows), row_hash), int(rows)
+    rows, total = wh.query(render_sql("stir.publish.sql", "fingerprint.sql", mart=ident(spec.mart),
+                                      row_hash=row_hash(columns)))[0]
+    return _digest(spec, columns, int(rows), total), int(rows)
 
 
 def publish_fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
@@ -26,9 +28,9 @@ def publish_fingerprint(wh: Warehouse, spec: PublishSpec) -> tuple[str, int]:
     if spec.mode != "merge":
         return fingerprint(wh, spec)
     columns = _fingerprinted_columns(wh, spec)
-    pending = delta.write_hashes(wh, spec, [name for name, _ in columns])
-    rows, row_hash = delta.hashes_sum(wh, pending)
-    digest = _digest(spec, columns, rows, row_hash)
+    pending = delta.write_hashes(wh, spec, columns)
+    rows, total = delta.hashes_sum(wh, pending)
+    digest = _digest(spec, columns, rows, total)
     delta.keep_hashes(wh, spec, pending, digest)
     return digest, rows
 
@@ -40,10 +42,10 @@ def _fingerprinted_columns(wh: Warehouse, spec: PublishSpec) -> list[tuple[str, 
     return columns
 
 
-def _digest(spec: PublishSpec, columns: list[tuple[str, str]], rows: int, row_hash: str) -> str:
-    # The rows' binary form has no column names: a renamed or retyped column is a change too.
+def _digest(spec: PublishSpec, columns: list[tuple[str, str]], rows: int, total: str) -> str:
+    # The row hashes know no column names or types: a renamed or retyped column is a change too.
     # The export's format is in it too: an export written in another format is never reused.
     names = ",".join(f"{name} {kind}" for name, kind in columns)
     ddl = read_sql("stir.serving.ddl", spec.ddl)
-    text = f"{spec.mart}|{names}|{rows}|{row_hash}|{ddl}|{export_format.CLICKHOUSE_FORMAT}"
+    text = f"{spec.mart}|{names}|{rows}|{total}|{ddl}|{export_format.CLICKHOUSE_FORMAT}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
