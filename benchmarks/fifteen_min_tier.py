@@ -6,12 +6,6 @@ re-crawled posts and accounts; wall time and peak memory of each, and their rati
 
 Targets (issue 7): at 80k profiles the run after new data costs at most a fifth of the
 first run, and no run's peak memory exceeds 2 GB.
-
-The serving database is running through the tier runs, as it is wherever an API reads the
-serving tables (production's PostgreSQL; `stir pg start` on the embedded stack): the
-benchmark starts the embedded PostgreSQL after the seed and stops it at the end. With
-`--serving-db per-run` every `stir` command starts and stops it itself, as the embedded
-default does when nothing keeps it running (about 0.4 s more a run here).
 """
 from __future__ import annotations
 
@@ -37,21 +31,15 @@ def new_crawls(recrawl: str) -> list[str]:
     return found
 
 
-def one_size(profiles: int, months: int, recrawl: str, keep: bool = False, serving_db: str = "running") -> dict:
+def one_size(profiles: int, months: int, recrawl: str, keep: bool = False) -> dict:
     with bench_env("stir-bench-15min-", keep=keep) as (home, env):
-        print(f"\n{profiles:,} profiles x {months} months in {home} (serving database: {serving_db})")
-        phase("seed + ingest", stir_command("seed", "--profiles", str(profiles), "--months", str(months),
-                                            "--end", "2026-10-01"), env)
-        if serving_db == "per-run":
-            return _runs(recrawl, env)
-        phase("stir pg start", stir_command("pg", "start"), env)
-        try:
-            return _runs(recrawl, env)
-        finally:
-            phase("stir pg stop", stir_command("pg", "stop"), env)
+        return _one_size(profiles, months, recrawl, home, env)
 
 
-def _runs(recrawl: str, env: dict) -> dict:
+def _one_size(profiles: int, months: int, recrawl: str, home, env) -> dict:
+    print(f"\n{profiles:,} profiles x {months} months in {home}")
+    phase("seed + ingest", stir_command("seed", "--profiles", str(profiles), "--months", str(months),
+                                        "--end", "2026-10-01"), env)
     first = phase("15min tier (first)", run_tier_command("15min", "--end", FIRST), env)
     noop = phase("15min tier (no-op, same end)", run_tier_command("15min", "--end", FIRST), env)
     statements = new_crawls(recrawl)
@@ -63,7 +51,7 @@ def _runs(recrawl: str, env: dict) -> dict:
     print(f"ratios to the first run: no-op {noop.seconds / first.seconds:.2f}, "
           f"after new data {after.seconds / first.seconds:.2f} (target <= 0.20); "
           f"peak {max(p.peak_mb for p in (first, noop, after)):.0f} MB (target <= 2048)")
-    return {"first": first, "noop": noop, "after": after}
+    return {"profiles": profiles, "first": first, "noop": noop, "after": after}
 
 
 def main() -> None:
@@ -73,12 +61,8 @@ def main() -> None:
     parser.add_argument("--recrawl", choices=("random", "recent"), default="random",
                         help="the re-crawled posts: 1%% at random, of any age (default), or those of the last two days")
     parser.add_argument("--keep", action="store_true", help="keep each size's Stir home (removed by default)")
-    parser.add_argument("--serving-db", choices=("running", "per-run"), default="running",
-                        help="the embedded PostgreSQL kept running through the runs (default), or started "
-                             "and stopped by each command")
     args = parser.parse_args()
-    results = [dict(one_size(n, args.months, args.recrawl, args.keep, args.serving_db), profiles=n)
-               for n in args.profiles]
+    results = [one_size(n, args.months, args.recrawl, args.keep) for n in args.profiles]
     if len(results) > 1:
         small, large = results[0], results[-1]
         scale = large["profiles"] / small["profiles"]
