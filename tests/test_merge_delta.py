@@ -133,8 +133,9 @@ def test_a_delta_export_carries_only_the_change_and_equals_a_full_rebuild(stage,
     assert live(pg) == sorted(V1)
 
 
-def shadow_indexes(pg) -> list[str]:
-    return [name for (name,) in pg_rows(pg, "SELECT indexname FROM pg_indexes WHERE schemaname = 'stir_shadow' "
+def indexes(pg, schema: str) -> list[str]:
+    """The names of <schema>.leaderboard's indexes."""
+    return [name for (name,) in pg_rows(pg, f"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' "
                                             "AND tablename = 'leaderboard' ORDER BY indexname")]
 
 
@@ -143,16 +144,15 @@ def test_a_delta_shadow_gets_its_keys_but_not_the_other_indexes(stage, pg):
     checks the delta's keys), the serving table's other indexes are not; a whole version's
     shadow, which goes live, gets them all."""
     wh, store = stage
-    live_indexes = [name for (name,) in pg_rows(pg, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
-                                                    "AND tablename = 'leaderboard' ORDER BY indexname")]
+    live_indexes = indexes(pg, "public")
     assert "leaderboard_pkey" in live_indexes and len(live_indexes) > 1
     set_mart(wh, V1)
     delta_manifest = export(wh, pg, store)
     assert delta_manifest.base is not None
     load(pg, store, delta_manifest)
-    assert shadow_indexes(pg) == ["leaderboard_pkey"]
+    assert indexes(pg, "stir_shadow") == ["leaderboard_pkey"]
     load(pg, store, steps.export(wh, store, SPEC, "wholeindexes", compression="none"))
-    assert shadow_indexes(pg) == live_indexes
+    assert indexes(pg, "stir_shadow") == live_indexes
 
 
 def test_a_delta_of_a_version_no_longer_live_is_refused(stage, pg):
