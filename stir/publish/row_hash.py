@@ -13,21 +13,21 @@ def _unwrap(kind: str, wrapper: str) -> str:
     return kind[len(wrapper) + 1:-1] if kind.startswith(wrapper + "(") else kind
 
 
-def _values(name: str, kind: str) -> list[str]:
-    """The hashed values of one column: NULL is not a value the hash functions take (a row
-    with one would hash to NULL), so a Nullable column gives its NULL flag and its value with
-    NULL as the type's default; the flag tells the two apart."""
+def _values(name: str, kind: str) -> str:
+    """The hashed values of one column: the column itself, or for a Nullable one its NULL
+    flag and value (row_hash_nullable.sql), or for a nested type its RowBinary bytes
+    (row_hash_nested.sql)."""
     column = ident(name)
     base = _unwrap(_unwrap(kind, "LowCardinality"), "Nullable")
     nullable = base != _unwrap(kind, "LowCardinality")
     head = base.split("(")[0]
     if head not in _SCALARS and head.rstrip("0123456789") not in _SCALARS:
-        return [f"formatRowNoNewline('RowBinary', {column})"]
-    return [f"isNull({column})", f"assumeNotNull({column})"] if nullable else [column]
+        return render_fragment("stir.publish.sql", "row_hash_nested.sql", column=column)
+    return render_fragment("stir.publish.sql", "row_hash_nullable.sql", column=column) if nullable else column
 
 
 def row_hash(columns: list[tuple[str, str]]) -> str:
     """The SQL expression hashing a row of `columns` ((name, ClickHouse type), all of the
     mart's, in order) into a FixedString(16)."""
-    values = [value for name, kind in columns for value in _values(name, kind)]
-    return render_fragment("stir.publish.sql", "row_hash.sql", values=", ".join(values))
+    values = ", ".join(_values(name, kind) for name, kind in columns)
+    return render_fragment("stir.publish.sql", "row_hash.sql", values=values)
