@@ -25,7 +25,8 @@ from stir.warehouse.base import SESSION_SETTINGS
 def warehouse_connection(settings: Settings):
     if settings.warehouse == "chdb":
         settings.chdb_path.mkdir(parents=True, exist_ok=True)
-        return ChdbConnectionConfig(path=str(settings.chdb_path), lock_timeout=settings.lock_timeout)
+        return ChdbConnectionConfig(path=str(settings.chdb_path), lock_timeout=settings.lock_timeout,
+                                    concurrent_tasks=settings.model_threads)
     return StirClickhouseConnectionConfig(
         host=settings.clickhouse_host,
         port=settings.clickhouse_http_port,
@@ -34,6 +35,7 @@ def warehouse_connection(settings: Settings):
         secure=settings.clickhouse_secure,
         cluster=settings.clickhouse_cluster or None,
         connection_settings=dict(SESSION_SETTINGS),
+        concurrent_tasks=settings.model_threads,
     )
 
 
