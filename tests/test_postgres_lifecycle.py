@@ -5,12 +5,14 @@ server's log file is rotated."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 
 import psycopg2
+import pytest
 
 
 HOLD = (
@@ -87,3 +89,41 @@ def test_the_server_log_is_moved_aside_once_past_its_limit(stir_home):
     old = stir_home.home / "postgres" / "log.1"
     assert old.stat().st_size > 10 * 1024 * 1024
     assert 0 < log.stat().st_size < 100_000 and "database system is ready" in log.read_text()
+
+
+def test_pg_ctl_returns_once_the_server_is_ready_or_gone_and_reports_a_failed_start(stir_home):
+    """stir/postgres/pg_ctl.py: a start returns with the server accepting connections, a stop
+    with postmaster.pid gone; neither leaves its pg_ctl running; a server that cannot start
+    fails the call with pg_ctl's message."""
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+    from pgserver.utils import find_suitable_socket_dir
+
+    from stir.postgres.pg_ctl import pg_ctl
+
+    stir_home.run("migrate")   # makes the data directory; the server stops with the command
+    pgdata = stir_home.home / "postgres"
+    user = "pgserver" if os.geteuid() == 0 else None
+    sockets = find_suitable_socket_dir(pgdata, PostgresServer.runtime_path)
+    start = ["-w", "-o", '-h ""', "-o", f"-k {sockets}", "-l", str(pgdata / "log"), "start"]
+
+    def leftover_pg_ctl():
+        return [p for p in psutil.Process().children(recursive=True) if p.name() == "pg_ctl"]
+
+    pg_ctl(start, pgdata=pgdata, user=user, timeout=10)
+    assert not leftover_pg_ctl()
+    session = psycopg2.connect(host=str(sockets), user="postgres", dbname="postgres")
+    with session.cursor() as cur:
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    session.close()
+    pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+    assert not (pgdata / "postmaster.pid").exists() and not leftover_pg_ctl()
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(host=str(sockets), user="postgres", dbname="postgres")
+
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        pg_ctl(["-w", "-o", "-c no_such_setting=1", *start[1:]], pgdata=pgdata, user=user, timeout=10)
+    assert "could not start server" in failed.value.output
+    assert "no_such_setting" in (pgdata / "log").read_text()
+    assert not (pgdata / "postmaster.pid").exists() and not leftover_pg_ctl()

@@ -38,6 +38,9 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 def _pgserver():
     import pgserver.postgres_server as server_module
 
+    from stir.postgres import pg_ctl
+
+    pg_ctl.install()
     return server_module
 
 
@@ -143,7 +146,7 @@ def start(pgdata: Path) -> str:
 def stop(pgdata: Path, force: bool = False) -> bool:
     """Stop the server (and clear the keep-running flag). Refuses while other Stir processes
     use it, unless `force`. Returns whether a running server was stopped."""
-    from pgserver._commands import pg_ctl
+    from stir.postgres.pg_ctl import pg_ctl
 
     prune_dead_handles(pgdata)
     now = status(pgdata)
