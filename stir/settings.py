@@ -126,7 +126,7 @@ class Settings:
     # warehouse connection's concurrent_tasks; on chDB each thread has its own connection
     # handle, and their queries run in parallel). A 15-minute tier's models are mostly small
     # queries that keep one core busy: at 80k profiles, 2 made the run after new data
-    # 0.4 s faster (1: one model at a time).
+    # 0.35 s faster (1: one model at a time).
     model_threads: int = 2
     verbose: bool = False  # every Luigi scheduler line and SQLMesh log line too
     sqlmesh_project: Path | None = None

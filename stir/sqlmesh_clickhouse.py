@@ -14,7 +14,8 @@ cost follows the new rows, not the table (0.1 s for the same 33 k keys). Any oth
 and any table on a cluster, keeps SQLMesh's way.
 
 The delete and the insert are two statements. No Stir model reads the table in between:
-every SQLMesh run of Stir holds one lock (stir/sqlmesh_lock.py). A crash between them loses
+every SQLMesh run of Stir holds one lock (stir/sqlmesh_lock.py), and within a run a model
+starts only after the models it reads are done (also with model_threads > 1). A crash between them loses
 no data: the interval is not recorded, so the next run reads the same crawls again and
 inserts every deleted key's latest row.
 """

@@ -45,3 +45,26 @@ def test_lightweight_updates_setting_decides_the_staging_tables_settings(tmp_pat
         assert done.returncode == 0, done.stderr
         lines = done.stdout.strip().splitlines()[-4:]
         assert [line.split(" ", 1)[1] for line in lines] == [expected] * 4, done.stdout
+
+
+def test_model_threads_run_queries_at_once_on_chdb(tmp_path):
+    """model_threads = 2 (the default): SQLMesh's connection to chDB takes two tasks at once, and
+    a query from one thread does not wait for another thread's query (each has its own chDB
+    connection handle); with one shared, serialised handle the quick query would come back only
+    after the slow one."""
+    code = ("import threading, time\n"
+            "from stir.sqlmesh_config import build_config\n"
+            "connection = build_config().gateways['stir'].connection\n"
+            "adapter = connection.create_engine_adapter()\n"
+            "adapter.fetchall('SELECT 1')\n"   # the engine starts here, before the timing
+            "slow = threading.Thread(target=adapter.fetchall, args=('SELECT sleep(3)',))\n"
+            "slow.start()\n"
+            "time.sleep(0.5)\n"
+            "quick = adapter.fetchall('SELECT 42')\n"
+            "print(connection.concurrent_tasks, quick[0][0], slow.is_alive())\n"
+            "slow.join()\n")
+    env = {**os.environ, "STIR_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "2 42 True", done.stdout
