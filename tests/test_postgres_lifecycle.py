@@ -93,8 +93,9 @@ def test_the_server_log_is_moved_aside_once_past_its_limit(stir_home):
 
 def test_pg_ctl_returns_once_the_server_is_ready_or_gone_and_reports_a_failed_start(stir_home):
     """stir/postgres/pg_ctl.py: a start returns with the server accepting connections, a stop
-    with postmaster.pid gone; neither leaves its pg_ctl running; a server that cannot start
-    fails the call with pg_ctl's message."""
+    with postmaster.pid gone; neither leaves a pg_ctl running; a stop with no server (or a
+    stale postmaster.pid) fails as pg_ctl's does, and a server that cannot start fails the
+    call with pg_ctl's message."""
     import psutil
     from pgserver.postgres_server import PostgresServer
     from pgserver.utils import find_suitable_socket_dir
@@ -121,6 +122,14 @@ def test_pg_ctl_returns_once_the_server_is_ready_or_gone_and_reports_a_failed_st
     assert not (pgdata / "postmaster.pid").exists() and not leftover_pg_ctl()
     with pytest.raises(psycopg2.OperationalError):
         psycopg2.connect(host=str(sockets), user="postgres", dbname="postgres")
+    with pytest.raises(subprocess.CalledProcessError):   # as pg_ctl: no server to stop
+        pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+    # A killed server's postmaster.pid naming a live process that is not PostgreSQL (this one):
+    # the stop fails without signalling it (SIGINT would end this test).
+    (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n0\n\n\n\n0 0\nready\n")
+    with pytest.raises(subprocess.CalledProcessError):
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    (pgdata / "postmaster.pid").unlink()
 
     with pytest.raises(subprocess.CalledProcessError) as failed:
         pg_ctl(["-w", "-o", "-c no_such_setting=1", *start[1:]], pgdata=pgdata, user=user, timeout=10)
