@@ -4,16 +4,17 @@ the server is up or gone rather than at pg_ctl's next check.
 pg_ctl -w looks at the server ten times a second. The embedded server is ready about 5 ms
 after it starts and gone about 7 ms after a fast shutdown begins (its log says so), yet each
 pg_ctl call took 0.11 s: every Stir command that starts and stops the server paid 0.2 s for
-pg_ctl's poll interval. Here pg_ctl runs as before (it launches or signals the server and
-reports a failure as always), while Stir watches postmaster.pid every 2 ms, using pg_ctl's
-own test: a start is done when the file's status line says `ready` for a live postmaster,
-a stop when the file is gone. pg_ctl, still in its sleep, is then ended: the server runs in
-its own session and does not depend on it.
+pg_ctl's poll interval.
+
+A start runs pg_ctl as before (it launches the server and reports a failure as always),
+while Stir watches postmaster.pid every 2 ms with pg_ctl's own test: the file's status line
+says `ready` for a live postmaster. pg_ctl, still in its sleep, is then ended: the server
+runs in its own session and does not depend on it.
 
 A stop does not start pg_ctl at all: like pg_ctl, it signals the postmaster named in
-postmaster.pid (SIGINT for the default fast shutdown). By the time a tier run exits, its
-process maps about a gigabyte, and forking it to run pg_ctl as PostgreSQL's own user took
-35 ms of the 0.1 s that stopping the server still cost.
+postmaster.pid (SIGINT for the default fast shutdown) and waits for the file to go. By the
+time a tier run exits, its process maps about a gigabyte, and forking it to run pg_ctl as
+PostgreSQL's own user took 35 ms of the 0.1 s that stopping the server still cost.
 
 pgserver runs pg_ctl under its inter-process lock, so replacing its pg_ctl (install())
 keeps its locking: nothing else starts or stops the server while a call waits.
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 
 POLL_S = 0.002
-STOP_TIMEOUT_S = 60  # pg_ctl's own default wait (pgserver gives a start 10 s)
+WAIT_S = 60  # pg_ctl's own default wait (pgserver gives a start 10 s)
 # pg_ctl stop -m smart|fast|immediate (or their first letters): the signal it sends.
 SHUTDOWN_SIGNALS = {"s": signal.SIGTERM, "f": signal.SIGINT, "i": signal.SIGQUIT}
 
@@ -80,9 +81,9 @@ def pg_ctl(args: list[str], pgdata: Path, user: str | None = None, timeout: floa
     from pgserver._commands import pg_ctl as pgserver_pg_ctl
 
     if "-w" in args and "stop" in args:
-        return _stop(args, Path(pgdata), timeout or STOP_TIMEOUT_S)
+        return _stop(args, Path(pgdata), timeout or WAIT_S)
     if "-w" in args and "start" in args:
-        return _start(args, Path(pgdata), user, timeout or STOP_TIMEOUT_S)
+        return _start(args, Path(pgdata), user, timeout or WAIT_S)
     return pgserver_pg_ctl(args, pgdata=pgdata, user=user, timeout=timeout)
 
 
