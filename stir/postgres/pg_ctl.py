@@ -42,16 +42,6 @@ def _postmaster(pgdata: Path) -> list[str] | None:
         return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:   # another user's process: it exists
-        return True
-    return True
-
-
 def _pid(lines: list[str] | None) -> int | None:
     try:
         return int(lines[0]) if lines else None
@@ -62,9 +52,12 @@ def _pid(lines: list[str] | None) -> int | None:
 def ready(pgdata: Path, stale_pid: int | None = None) -> bool:
     """Whether a postmaster (not `stale_pid`, one that was there before the start) is up and
     accepting connections, by the status line it writes last into postmaster.pid."""
+    import psutil
+
     lines = _postmaster(pgdata)
     pid = _pid(lines)
-    return pid is not None and pid != stale_pid and len(lines) >= 8 and lines[7].strip() == "ready" and _alive(pid)
+    return (pid is not None and pid != stale_pid and len(lines) >= 8 and lines[7].strip() == "ready"
+            and psutil.pid_exists(pid))
 
 
 def gone(pgdata: Path) -> bool:
@@ -97,20 +90,11 @@ def _start(args: list[str], pgdata: Path, user: str | None, limit: float) -> str
     # pipe would stay open for the server's life (pgserver does the same).
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True, user=user)
-        deadline = time.monotonic() + limit
         try:
-            while True:
-                code = process.poll()
-                if code is not None:
-                    if code:
-                        output.seek(0)
-                        raise subprocess.CalledProcessError(code, command, output=output.read())
-                    break
-                if ready(pgdata, stale):
-                    break
-                if time.monotonic() > deadline:
-                    raise subprocess.TimeoutExpired(command, limit)
-                time.sleep(POLL_S)
+            _wait(lambda: process.poll() is not None or ready(pgdata, stale), limit, command)
+            if process.returncode:   # pg_ctl ended first, and failed
+                output.seek(0)
+                raise subprocess.CalledProcessError(process.returncode, command, output=output.read())
         finally:
             if process.poll() is None:
                 process.kill()
@@ -133,12 +117,17 @@ def _stop(args: list[str], pgdata: Path, limit: float) -> str:
         raise subprocess.CalledProcessError(3, ["pg_ctl", "-D", str(pgdata), *args],
                                             output=f"pg_ctl: no server running in {pgdata}\n")
     os.kill(pid, SHUTDOWN_SIGNALS[mode[:1]])
-    deadline = time.monotonic() + limit
-    while not gone(pgdata):
-        if time.monotonic() > deadline:
-            raise subprocess.TimeoutExpired(["pg_ctl", "stop"], limit)
-        time.sleep(POLL_S)
+    _wait(lambda: gone(pgdata), limit, ["pg_ctl", "stop"])
     return "server stopped\n"
+
+
+def _wait(done, limit: float, command: list[str]) -> None:
+    """Check done() every POLL_S until it holds; subprocess.TimeoutExpired after `limit` s."""
+    deadline = time.monotonic() + limit
+    while not done():
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(command, limit)
+        time.sleep(POLL_S)
 
 
 def install() -> None:
