@@ -241,6 +241,56 @@ def test_parallel_copy_streams_load_the_parts_and_a_refused_row_is_named(pg, own
     pg.rollback()
 
 
+def keys_and_indexes(pg, table: str = "public.leaderboard") -> list[tuple]:
+    """A table's constraints and indexes as the catalog defines them, and its NOT NULL columns."""
+    return pg_rows(pg, f"""
+        SELECT 'constraint', conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = '{table}'::regclass
+        UNION ALL
+        SELECT 'index', c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index AS i
+        JOIN pg_class AS c ON c.oid = i.indexrelid WHERE i.indrelid = '{table}'::regclass
+        UNION ALL
+        SELECT 'not null', attname::text, '' FROM pg_attribute
+        WHERE attrelid = '{table}'::regclass AND attnotnull AND attnum > 0
+        ORDER BY 1, 2""")
+
+
+def test_a_parallel_load_builds_the_indexes_in_as_many_sessions_and_ends_with_the_ddls_keys(monkeypatch, pg,
+                                                                                          own_leaderboard, tmp_path):
+    """The indexes of a shadow that two COPY sessions loaded are built by two sessions at
+    once, each taking the next index when it is free (a key's as its unique index, the
+    constraint added on it after): the live table has the keys, indexes and NOT NULL columns
+    a one-stream load leaves, and a duplicate key still fails naming it."""
+    from stir.serving import deferred_indexes
+
+    store = LocalStore(tmp_path / "store")
+    publish_version_0(pg, store, "idx-before")
+    one_stream = keys_and_indexes(pg)
+    assert [kind for kind, _, _ in one_stream].count("index") == 4   # the primary key's and three more
+    built: list[tuple[int, str]] = []
+    build = deferred_indexes.build
+
+    def recorded(cur, share):
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+
+        def taken():
+            for each in share:
+                built.append((pid, each.name))
+                yield each
+                time.sleep(0.2)   # (the test's indexes build in milliseconds) let the other session take one
+        build(cur, taken())
+
+    monkeypatch.setattr(deferred_indexes, "build", recorded)
+    manifest = put_parts(store, "idx-after", 1)
+    steps.load_shadow(pg, SPEC, manifest, [lambda key=key: store.open(key) for key in manifest.parts])
+    steps.swap(pg, SPEC, manifest)
+    assert live(pg) == rows(1)
+    assert sorted(name.removeprefix("stir_shadow.") for _, name in built) == \
+        sorted(name for kind, name, _ in one_stream if kind == "index")
+    assert len({pid for pid, _ in built}) == 2, built
+    assert keys_and_indexes(pg) == one_stream
+
+
 def test_a_parallel_load_waits_for_an_older_snapshot_to_go_live_all_visible(monkeypatch, pg, own_leaderboard,
                                                                              tmp_path, caplog_loguru):
     """A snapshot older than the COPY sessions' commits (an API reader's, an autoanalyze's)

@@ -2,38 +2,76 @@
 row by row. The shadow is created from the serving DDL (so it has exactly its keys and
 indexes), then its primary key, unique constraints and indexes are dropped, the rows are
 copied, and they are built again from PostgreSQL's own definitions, all in the load's one
-transaction. A duplicate key then fails when the constraint is built, naming the key."""
+transaction. A duplicate key then fails when the constraint is built, naming the key.
+
+A shadow that parallel COPY sessions loaded is committed (unmarked) before its rows go in,
+so its indexes can be built the same way, by as many sessions at once (build()): each btree
+build has a long single-process part (its final merge and write) that another session's
+build fills. A key's constraint is then added on the unique index built for it (attach()),
+in the load's transaction."""
 from __future__ import annotations
+
+from typing import Iterable, NamedTuple
 
 from psycopg2 import sql
 
 from stir.sqlfiles import read_sql
 
 
+class Deferred(NamedTuple):
+    """A key or index of the shadow, dropped before its COPY (deferrable_indexes.sql)."""
+
+    kind: str          # 'constraint' (primary key or unique) or 'index'
+    name: str          # the constraint's name, or the index's (schema-qualified)
+    definition: str    # the constraint's definition, or the CREATE INDEX statement
+    index: str         # the name of the index that holds it (for an index, `name`)
+    index_definition: str  # that index's CREATE [UNIQUE] INDEX statement
+    constraint_kind: str   # 'PRIMARY KEY' or 'UNIQUE'; '' for an index
+    deferral: str      # ' DEFERRABLE', ' INITIALLY DEFERRED' or ''
+
+
 def _statement(sql_file: str, **parts) -> sql.Composed:
     return sql.SQL(read_sql("stir.serving.sql", sql_file)).format(**parts)
 
 
-def defer(cur, table: str) -> list[tuple[str, str, str]]:
-    """Drop the keys and indexes of stir_shadow.<table>; returns (kind, name, definition) of each."""
+def defer(cur, table: str) -> list[Deferred]:
+    """Drop the keys and indexes of stir_shadow.<table>; returns each one's definitions."""
     cur.execute(read_sql("stir.serving.sql", "deferrable_indexes.sql"), {"name": f"stir_shadow.{table}"})
-    found = cur.fetchall()
+    found = [Deferred(*row) for row in cur.fetchall()]
     shadow = sql.Identifier("stir_shadow", table)
-    for kind, name, _ in found:
-        if kind == "constraint":
-            cur.execute(_statement("drop_constraint.sql", table=shadow, name=sql.Identifier(name)))
+    for each in found:
+        if each.kind == "constraint":
+            cur.execute(_statement("drop_constraint.sql", table=shadow, name=sql.Identifier(each.name)))
         else:  # the index's regclass text, from the catalog
-            cur.execute(_statement("drop_index.sql", name=sql.SQL(name)))
+            cur.execute(_statement("drop_index.sql", name=sql.SQL(each.name)))
     return found
 
 
-def rebuild(cur, table: str, found: list[tuple[str, str, str]]) -> None:
-    """Build again what defer() dropped (definitions from pg_get_constraintdef / pg_get_indexdef)."""
+def rebuild(cur, table: str, found: list[Deferred]) -> None:
+    """Build again what defer() dropped, in this session."""
     cur.execute(read_sql("stir.serving.sql", "index_build_settings.sql"))
     shadow = sql.Identifier("stir_shadow", table)
-    for kind, name, definition in found:
-        if kind == "constraint":
-            cur.execute(_statement("add_constraint.sql", table=shadow, name=sql.Identifier(name),
-                                   definition=sql.SQL(definition)))
+    for each in found:
+        if each.kind == "constraint":
+            cur.execute(_statement("add_constraint.sql", table=shadow, name=sql.Identifier(each.name),
+                                   definition=sql.SQL(each.definition)))
         else:
-            cur.execute(definition)
+            cur.execute(each.definition)
+
+
+def build(cur, share: Iterable[Deferred]) -> None:
+    """One session's share of a parallel build: the indexes of `share` (taken one at a time),
+    a constraint's as its unique index (attach() adds the constraint)."""
+    cur.execute(read_sql("stir.serving.sql", "index_build_settings.sql"))
+    for each in share:
+        cur.execute(each.index_definition)
+
+
+def attach(cur, table: str, found: list[Deferred]) -> None:
+    """After build(): add each constraint of `found` on its index."""
+    shadow = sql.Identifier("stir_shadow", table)
+    for each in found:
+        if each.kind == "constraint":
+            cur.execute(_statement("attach_constraint.sql", table=shadow, name=sql.Identifier(each.name),
+                                   kind=sql.SQL(each.constraint_kind), index=sql.Identifier(each.index),
+                                   deferral=sql.SQL(each.deferral)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,7 @@ def _load_shadow(conn, spec, manifest, data, table, columns, failure, lock_wait_
                 deferred = _create_shadow(cur, spec, table, columns)
                 loaded = _copy(cur, spec, data, table, columns, failure, progress)
             _check_and_finish(cur, spec, manifest, table, loaded, min_row_fraction, deferred, gone,
-                              analyzed=isinstance(data, list))
+                              sessions=len(data) if isinstance(data, list) else 0, failure=failure)
     except BaseException:
         if committed_shadow:
             _drop_failed_shadow(spec.table, table)
@@ -289,9 +290,12 @@ def _copy_parallel(spec: PublishSpec, parts: list[ExportData], table: str, colum
 
 
 def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, loaded: int, min_row_fraction: float,
-                      deferred: list, gone: ExportData | None, analyzed: bool = False) -> None:
-    """The loaded shadow's checks, then its keys and indexes, statistics (unless `analyzed`
-    already, and no index is on an expression) and marker."""
+                      deferred: list[deferred_indexes.Deferred], gone: ExportData | None, sessions: int = 0,
+                      failure: str = "") -> None:
+    """The loaded shadow's checks, then its keys and indexes, statistics and marker. With
+    `sessions` (parallel COPY sessions loaded the shadow, committed, and analyzed it once they
+    had: _freeze_shadow), as many sessions build the indexes, and it is analyzed again only
+    for an index on an expression."""
     exported = manifest.rows if manifest.base is None else manifest.changed
     if loaded != exported:
         raise PublishError(f"{spec.table}: loaded {loaded} rows but the export has {exported}")
@@ -308,13 +312,56 @@ def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, lo
         _load_gone(cur, spec, table, gone)
         # A delta's shadow never goes live: the merge reads it once, by its key. Its keys are
         # built (they check it); the other indexes would only cost time (0.15 s at 50,000 rows).
-        deferred = [found for found in deferred if found[0] == "constraint"]
-    deferred_indexes.rebuild(cur, table, deferred)   # after the cheap checks: a refused load fails fast
+        deferred = [found for found in deferred if found.kind == "constraint"]
+    # after the cheap checks: a refused load fails fast
+    if sessions > 1 and len(deferred) > 1:
+        _build_parallel(table, deferred, sessions, failure)
+        deferred_indexes.attach(cur, table, deferred)
+    else:
+        deferred_indexes.rebuild(cur, table, deferred)
     cur.execute(render_sql("stir.serving.sql", "finish_shadow.sql", table=table,
                            marker=MARKER_PREFIX + manifest.fingerprint))
-    if manifest.base is None and (not analyzed or _has_expression_index(cur, table)):
+    if manifest.base is None and (not sessions or _has_expression_index(cur, table)):
         # (a delta's shadow never goes live: the merge reads it once)
         cur.execute(render_sql("stir.serving.sql", "analyze.sql", table=f"stir_shadow.{table}"))
+
+
+def _build_parallel(table: str, deferred: list[deferred_indexes.Deferred], sessions: int, failure: str) -> None:
+    """Build the (committed, unmarked) shadow's indexes in up to `sessions` sessions at once,
+    each taking the next one to build when it is free, in one transaction of its own; a
+    constraint's is its unique index (the caller attaches the constraint). On a failure the
+    other sessions are cancelled and the first failure is raised; the caller drops the shadow."""
+    pending = list(deferred)
+    lock = threading.Lock()
+    conns: list = []
+
+    def next_index() -> deferred_indexes.Deferred | None:
+        with lock:
+            return pending.pop(0) if pending else None
+
+    def work() -> None:
+        session = connect()
+        with lock:
+            conns.append(session)
+        try:
+            with transaction(session, failure) as cur:
+                deferred_indexes.build(cur, iter(next_index, None))
+        finally:
+            session.close()
+
+    with ThreadPoolExecutor(max_workers=min(sessions, len(deferred))) as pool:
+        futures = [pool.submit(work) for _ in range(min(sessions, len(deferred)))]
+        first = None
+        for future in as_completed(futures):
+            if future.exception() is not None and first is None:
+                first = future.exception()
+                with lock:
+                    pending.clear()
+                    for session in conns:
+                        if not session.closed:
+                            session.cancel()
+    if first is not None:
+        raise first
 
 
 def _has_expression_index(cur, table: str) -> bool:
