@@ -63,7 +63,7 @@ class Settings:
     # A whole export is written in this many parts and loaded by as many
     # COPY sessions at once (COPY is bound by one backend's CPU). 2 by default: at 1M rows on
     # a 2-core machine shared with the warehouse, a median publish took 11.0 s against 12.7 s
-    # with one stream (1: one file, one session).
+    # with one stream (1: one file, one session). As many sessions then build its indexes.
     copy_streams: int = 2
     # ... for marts of at least this many rows; a smaller one loads in one stream, in the
     # mart's order (parallel sessions interleave the rows on the heap, which moves the
