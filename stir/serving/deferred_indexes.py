@@ -1,14 +1,16 @@
 """A COPY into a table without indexes is several times faster than one that maintains them
 row by row. The shadow is created from the serving DDL (so it has exactly its keys and
 indexes), then its primary key, unique constraints and indexes are dropped, the rows are
-copied, and they are built again from PostgreSQL's own definitions, all in the load's one
-transaction. A duplicate key then fails when the constraint is built, naming the key.
+copied, and they are built again from PostgreSQL's own definitions (build()): a key as its
+unique index, on which the load's transaction then adds the constraint (attach(), a catalog
+change with no second pass over the rows). A duplicate key fails when its index is built,
+naming the key.
 
-A shadow that parallel COPY sessions loaded is committed (unmarked) before its rows go in,
-so its indexes can be built the same way, by as many sessions at once (build()): each btree
-build has a long single-process part (its final merge and write) that another session's
-build fills. A key's constraint is then added on the unique index built for it (attach()),
-in the load's transaction."""
+A shadow loaded in one session is created in the load's transaction, which builds its
+indexes too. One that parallel COPY sessions loaded is committed (unmarked) before its rows
+go in, so as many sessions build its indexes at once, each in a transaction of its own:
+each btree build has a long single-process part (its final merge and write) that another
+session's build fills."""
 from __future__ import annotations
 
 from typing import Iterable, NamedTuple
@@ -23,7 +25,6 @@ class Deferred(NamedTuple):
 
     kind: str          # 'constraint' (primary key or unique) or 'index'
     name: str          # the constraint's name, or the index's (schema-qualified)
-    definition: str    # the constraint's definition, or the CREATE INDEX statement
     index: str         # the name of the index that holds it (for an index, `name`)
     index_definition: str  # that index's CREATE [UNIQUE] INDEX statement
     constraint_kind: str   # 'PRIMARY KEY' or 'UNIQUE'; '' for an index
@@ -47,21 +48,9 @@ def defer(cur, table: str) -> list[Deferred]:
     return found
 
 
-def rebuild(cur, table: str, found: list[Deferred]) -> None:
-    """Build again what defer() dropped, in this session."""
-    cur.execute(read_sql("stir.serving.sql", "index_build_settings.sql"))
-    shadow = sql.Identifier("stir_shadow", table)
-    for each in found:
-        if each.kind == "constraint":
-            cur.execute(_statement("add_constraint.sql", table=shadow, name=sql.Identifier(each.name),
-                                   definition=sql.SQL(each.definition)))
-        else:
-            cur.execute(each.definition)
-
-
 def build(cur, share: Iterable[Deferred]) -> None:
-    """One session's share of a parallel build: the indexes of `share` (taken one at a time),
-    a constraint's as its unique index (attach() adds the constraint)."""
+    """Build the indexes of `share` (taken one at a time) in this session, a constraint's as
+    its unique index (attach() adds the constraint)."""
     cur.execute(read_sql("stir.serving.sql", "index_build_settings.sql"))
     for each in share:
         cur.execute(each.index_definition)

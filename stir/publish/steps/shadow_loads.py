@@ -316,9 +316,9 @@ def _check_and_finish(cur, spec: PublishSpec, manifest: Manifest, table: str, lo
     # after the cheap checks: a refused load fails fast
     if sessions > 1 and len(deferred) > 1:
         _build_parallel(table, deferred, sessions, failure)
-        deferred_indexes.attach(cur, table, deferred)
     else:
-        deferred_indexes.rebuild(cur, table, deferred)
+        deferred_indexes.build(cur, deferred)
+    deferred_indexes.attach(cur, table, deferred)
     cur.execute(render_sql("stir.serving.sql", "finish_shadow.sql", table=table,
                            marker=MARKER_PREFIX + manifest.fingerprint))
     if manifest.base is None and (not sessions or _has_expression_index(cur, table)):
