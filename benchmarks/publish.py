@@ -10,7 +10,10 @@ the embedded PostgreSQL, everything measured in one run on the same mart, DDL an
 - a merge publish of a version with 5% of rows changed against a full rebuild of it, and the
   merge's floor: PostgreSQL alone writing those rows into the live table.
 
-    .venv/bin/python benchmarks/publish.py [--rows 1000000]
+    .venv/bin/python benchmarks/publish.py [--rows 1000000] [--repeat 3]
+
+With --repeat N everything is measured N times (each on a mart built afresh) and each
+ratio's median is printed besides: on a shared machine one run's ratios move by a tenth.
 
 Every path starts after a CHECKPOINT, so none pays for the WAL the one before it wrote (each
 full load writes hundreds of MB; without it, the paths measured later ran up to 20% slower).
@@ -23,6 +26,7 @@ import dataclasses
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -249,24 +253,11 @@ def show(title: str, figures: dict) -> None:
     print(f"  {title:<28} {figures['total']:7.1f} s   ({steps_text})")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args()
-    logger.remove()
-    logger.add(sys.stderr, level="WARNING")
-    sys.path.insert(0, str(REPO / "tests"))
+def measure(conn, store: LocalStore, rows: int) -> dict:
+    """One run of every measurement, on a mart built afresh."""
     from sshd_server import SSHD, sshd_server
 
-    conn = connect()
-    migrate(conn)
-    with conn.cursor() as cur:
-        cur.execute(sql("template.sql"))
-        create_table(cur, "stir_bench_template", SPEC)
-    conn.commit()
-    store = LocalStore(HOME / "store")
-    print(f"publish benchmark: {args.rows:,} rows of the leaderboard's shape, in {HOME}")
-    build_mart(args.rows)
+    build_mart(rows)
     results: dict[str, dict] = {}
     results["stir stream"] = stir_publish(conn, store, "stream")
     other = 1 if load_settings().copy_streams > 1 else 2   # the other choice of copy_streams, for comparison
@@ -281,10 +272,10 @@ def main() -> None:
     results["legacy"] = legacy_publish(conn, store)
     results["raw floor"] = raw_floor(conn, store)
     # Merge of 5% changed rows against a full rebuild of the same version.
-    build_mart(args.rows, changed_every=20)
+    build_mart(rows, changed_every=20)
     results["full rebuild (5% changed)"] = stir_publish(conn, store, "stream")
     merge_spec = dataclasses.replace(SPEC, mode="merge")
-    build_mart(args.rows)
+    build_mart(rows)
     # The first version as a merge table's first publish makes it (a swap into the empty
     # table `stir migrate` creates, at the merge table's fillfactor), its row hashes kept.
     with conn.cursor() as cur:
@@ -292,7 +283,7 @@ def main() -> None:
     conn.commit()
     migrate(conn)
     stir_publish(conn, store, "stream", spec=merge_spec)
-    build_mart(args.rows, changed_every=20)
+    build_mart(rows, changed_every=20)
     results["merge (5% changed)"] = stir_publish(conn, store, "stream", spec=merge_spec)
     with conn.cursor() as cur:   # the merge's session statistics, flushed to pg_stat_user_tables now
         cur.execute(sql("flush_stats.sql"))
@@ -304,25 +295,69 @@ def main() -> None:
     conn.rollback()
     floor_s = merge_floor(conn, every=20)
     longest, waited, tries = reader_wait(conn, store)
+    return {"results": results, "updated": updated, "hot": hot, "merge_floor": floor_s,
+            "longest": longest, "waited": waited, "tries": tries}
 
+
+def report(run: dict) -> dict[str, float]:
+    """Print one run's seconds and ratios; return the ratios, by name."""
+    results = run["results"]
     print("\nseconds, end to end (steps):")
     for name, figures in results.items():
         show(name, figures)
     legacy, floor = results["legacy"]["total"], results["raw floor"]["total"]
+    ratios: dict[str, float] = {}
     print("\nratios (targets of issue 8):")
     for name in [n for n in results if n.startswith("stir ")]:
-        if name in results:
-            total = results[name]["total"]
-            print(f"  {name:<20} {legacy / total:4.2f}x the legacy path (target >= 3), "
-                  f"{floor / total:4.2f} of the raw floor's throughput (target >= 0.6)")
+        total = results[name]["total"]
+        ratios[f"{name}: x the legacy path (target >= 3)"] = legacy / total
+        ratios[f"{name}: of the raw floor (target >= 0.6)"] = floor / total
+        print(f"  {name:<20} {legacy / total:4.2f}x the legacy path (target >= 3), "
+              f"{floor / total:4.2f} of the raw floor's throughput (target >= 0.6)")
     merge, full = results["merge (5% changed)"]["total"], results["full rebuild (5% changed)"]["total"]
+    ratios["merge: of a full rebuild (target <= 0.10)"] = merge / full
+    ratios["merge floor: of a full rebuild"] = run["merge_floor"] / full
+    ratios["reader wait, ms (target <= 50)"] = run["longest"] * 1000
     print(f"  merge of 5% changed rows: {merge / full:4.2f} of a full rebuild (target <= 0.10); "
-          f"{hot:,} of its {updated:,} row updates in place (HOT)")
-    print(f"  merge floor: PostgreSQL alone writing the same rows into the live table took {floor_s:.1f} s, "
-          f"{floor_s / full:4.2f} of a full rebuild, before a merge reads the mart to find them")
-    print(f"  longest reader query while a swap waited behind a 5 s reader: {longest * 1000:.0f} ms "
-          f"(target <= 50 ms); the swap waited {waited:.1f} s over {tries} tries "
+          f"{run['hot']:,} of its {run['updated']:,} row updates in place (HOT)")
+    print(f"  merge floor: PostgreSQL alone writing the same rows into the live table took {run['merge_floor']:.1f} s, "
+          f"{run['merge_floor'] / full:4.2f} of a full rebuild, before a merge reads the mart to find them")
+    print(f"  longest reader query while a swap waited behind a 5 s reader: {run['longest'] * 1000:.0f} ms "
+          f"(target <= 50 ms); the swap waited {run['waited']:.1f} s over {run['tries']} tries "
           f"(swap_lock_timeout_ms = {load_settings().swap_lock_timeout_ms})")
+    return ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure everything this many times, each on a mart built afresh, and print "
+                             "each ratio's median")
+    args = parser.parse_args()
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+    sys.path.insert(0, str(REPO / "tests"))   # sshd_server, for transfer = ssh
+
+    conn = connect()
+    migrate(conn)
+    with conn.cursor() as cur:
+        cur.execute(sql("template.sql"))
+        create_table(cur, "stir_bench_template", SPEC)
+    conn.commit()
+    store = LocalStore(HOME / "store")
+    print(f"publish benchmark: {args.rows:,} rows of the leaderboard's shape, in {HOME}")
+    runs = []
+    for n in range(args.repeat):
+        if args.repeat > 1:
+            print(f"\n== run {n + 1} of {args.repeat}")
+        runs.append(report(measure(conn, store, args.rows)))
+    if args.repeat > 1:
+        print(f"\nmedians over {args.repeat} runs (each run's values in brackets):")
+        for name in runs[0]:
+            values = [r[name] for r in runs]
+            print(f"  {name:<58} {statistics.median(values):7.2f}  "
+                  f"[{', '.join(f'{v:.2f}' for v in values)}]")
     conn.close()
     shutil.rmtree(HOME, ignore_errors=True)
 
