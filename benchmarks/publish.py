@@ -82,6 +82,7 @@ def build_mart(rows: int, changed_every: int = 0) -> None:
     wh.command("CREATE DATABASE IF NOT EXISTS stir_bench")
     columns = ", ".join(column_expression(n, t, changed_every) for n, t in schema.ddl_columns(SPEC))
     wh.command(sql("bench_mart.sql", mart=MART, rows=rows, columns=columns, changed_every=changed_every))
+    wh.command(sql("bench_mart_settle.sql", mart=MART))
 
 
 @contextmanager
