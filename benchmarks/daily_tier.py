@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from phases import bench_env, phase, run_tier_command, stir_command
+from phases import bench_env, phase, run_tier_command, settle_command, stir_command
 
 
 def main() -> None:
@@ -24,6 +24,7 @@ def run(args, home, env) -> None:
     print(f"{args.profiles:,} profiles x {args.months} months in {home}")
     phase("seed + ingest", stir_command("seed", "--profiles", str(args.profiles), "--months", str(args.months),
                                         "--end", "2026-10-01"), env)
+    phase("raw tables' parts merged", settle_command(), env)
     first = phase("daily tier (first)", run_tier_command("daily", "--end", "2026-10-02"), env)
     noop = phase("daily tier (no-op)", run_tier_command("daily", "--end", "2026-10-02"), env)
     rows = phase("count", stir_command("sql", "--format", "csv", "SELECT count() FROM stir_marts.mart_leaderboard"),

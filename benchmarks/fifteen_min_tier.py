@@ -18,7 +18,7 @@ import shutil
 import statistics
 from pathlib import Path
 
-from phases import REPO, bench_env, phase, run_tier_command, stir_command
+from phases import REPO, bench_env, phase, run_tier_command, settle_command, stir_command
 
 FIRST, AFTER = "2026-10-02 12:00:00", "2026-10-02 12:15:00"
 
@@ -76,6 +76,7 @@ def _one_size(profiles: int, months: int, recrawl: str, home, env, repeat: int) 
     print(f"\n{profiles:,} profiles x {months} months in {home}")
     phase("seed + ingest", stir_command("seed", "--profiles", str(profiles), "--months", str(months),
                                         "--end", "2026-10-01"), env)
+    phase("raw tables' parts merged", settle_command(), env)
     if repeat > 1:
         save_seeded(Path(home))
     runs = []

@@ -54,6 +54,11 @@ def stir_command(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "stir"), *args]
 
 
+def settle_command() -> list[str]:
+    """benchmarks/settle_raw.py: the raw tables' parts merged, as seeding leaves them several."""
+    return [sys.executable, str(REPO / "benchmarks" / "settle_raw.py")]
+
+
 def run_tier_command(*args: str) -> list[str]:
     return [str(REPO / "bin" / "run_tier"), *args]
 
