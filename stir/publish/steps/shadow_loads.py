@@ -333,6 +333,8 @@ def _build_parallel(table: str, deferred: list[deferred_indexes.Deferred], sessi
     other sessions are cancelled and the first failure is raised; the caller drops the shadow."""
     pending = list(deferred)
     lock = threading.Lock()
+    # The open sessions: each leaves the list as it closes, under the lock, so a cancel of the
+    # others after a failure never meets a closed one (psycopg2 raises then, hiding the failure).
     conns: list = []
 
     def next_index() -> deferred_indexes.Deferred | None:
@@ -347,10 +349,13 @@ def _build_parallel(table: str, deferred: list[deferred_indexes.Deferred], sessi
             with transaction(session, failure) as cur:
                 deferred_indexes.build(cur, iter(next_index, None))
         finally:
-            session.close()
+            with lock:
+                conns.remove(session)
+                session.close()
 
-    with ThreadPoolExecutor(max_workers=min(sessions, len(deferred))) as pool:
-        futures = [pool.submit(work) for _ in range(min(sessions, len(deferred)))]
+    workers = min(sessions, len(deferred))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(work) for _ in range(workers)]
         first = None
         for future in as_completed(futures):
             if future.exception() is not None and first is None:
@@ -358,8 +363,7 @@ def _build_parallel(table: str, deferred: list[deferred_indexes.Deferred], sessi
                 with lock:
                     pending.clear()
                     for session in conns:
-                        if not session.closed:
-                            session.cancel()
+                        session.cancel()
     if first is not None:
         raise first
 
