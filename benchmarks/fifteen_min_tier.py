@@ -85,12 +85,12 @@ def _one_size(profiles: int, months: int, recrawl: str, home, env, repeat: int) 
             restore_seeded(Path(home))
             print(f"repetition {n + 1} of {repeat}, from the seeded state again")
         runs.append(_three_runs(recrawl, env))
+    ratios = sorted((r["after"].seconds / r["first"].seconds, n) for n, r in enumerate(runs))
     if repeat > 1:
-        ratios = sorted(r["after"].seconds / r["first"].seconds for r in runs)
-        print(f"after new data / first run over {repeat} repetitions: median {statistics.median(ratios):.2f} "
-              f"(each: {', '.join(f'{x:.2f}' for x in ratios)}; target <= 0.20)")
-    middle = sorted(runs, key=lambda r: r["after"].seconds / r["first"].seconds)[(repeat - 1) // 2]
-    return {"profiles": profiles, **middle}
+        print(f"after new data / first run over {repeat} repetitions: median "
+              f"{statistics.median(x for x, _ in ratios):.2f} (each: {', '.join(f'{x:.2f}' for x, _ in ratios)}; "
+              f"target <= 0.20)")
+    return {"profiles": profiles, **runs[ratios[(repeat - 1) // 2][1]]}
 
 
 def _three_runs(recrawl: str, env) -> dict:

@@ -13,9 +13,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
+SQL = REPO / "benchmarks" / "sql"
 _WRAPPER = (
     "import resource, subprocess, sys\n"
     "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
@@ -48,6 +50,11 @@ def bench_env(prefix: str, keep: bool = False) -> Iterator[tuple[Path, dict]]:
             print(f"kept {home}")
         else:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def sql(name: str, **values) -> str:
+    """benchmarks/sql/<name> with its $placeholders filled in."""
+    return Template((SQL / name).read_text()).substitute(values)
 
 
 def stir_command(*args: str) -> list[str]:

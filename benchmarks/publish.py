@@ -33,10 +33,8 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from string import Template
 
 REPO = Path(__file__).resolve().parent.parent
-SQL = Path(__file__).resolve().parent / "sql"
 HOME = Path(tempfile.mkdtemp(prefix="stir-bench-publish-"))
 os.environ.update(STIR_HOME=str(HOME), STIR_PROJECT=str(REPO), LUIGI_CONFIG_PATH=str(REPO / "luigi.cfg"),
                   STIR_LOG_LEVEL="WARNING")
@@ -52,12 +50,10 @@ from stir.sqlfiles import ident  # noqa: E402
 from stir.store.local import LocalStore  # noqa: E402
 from stir.warehouse import get_warehouse  # noqa: E402
 
+from phases import sql  # noqa: E402
+
 MART = "stir_bench.mart_leaderboard"
 SPEC = dataclasses.replace(SPECS["leaderboard"], mart=MART)
-
-
-def sql(name: str, **values) -> str:
-    return Template((SQL / name).read_text()).substitute(values)
 
 
 def column_expression(name: str, pg_type: str, changed_every: int) -> str:
@@ -82,7 +78,7 @@ def build_mart(rows: int, changed_every: int = 0) -> None:
     wh.command("CREATE DATABASE IF NOT EXISTS stir_bench")
     columns = ", ".join(column_expression(n, t, changed_every) for n, t in schema.ddl_columns(SPEC))
     wh.command(sql("bench_mart.sql", mart=MART, rows=rows, columns=columns, changed_every=changed_every))
-    wh.command(sql("bench_mart_settle.sql", mart=MART))
+    wh.command(sql("settle_table.sql", table=MART))
 
 
 @contextmanager

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
-from string import Template
 
+from phases import sql
 from stir.warehouse import get_warehouse
 from stir.warehouse.sources import source_tables
-
-SQL = Path(__file__).resolve().parent / "sql" / "settle_table.sql"
 
 
 def main() -> None:
@@ -21,7 +18,7 @@ def main() -> None:
     started = time.perf_counter()
     tables = source_tables()
     for table in tables:
-        wh.command(Template(SQL.read_text()).substitute(table=table))
+        wh.command(sql("settle_table.sql", table=table))
     print(f"merged the parts of {len(tables)} raw tables in {time.perf_counter() - started:.1f} s")
 
 
