@@ -2,11 +2,13 @@
 embedded stack: the first run, a no-op run (same end), and a run after about 1% new events,
 re-crawled posts and accounts; wall time and peak memory of each, and their ratios to the first run.
 
-    .venv/bin/python benchmarks/fifteen_min_tier.py --profiles 20000 80000 [--recrawl recent] [--repeat 3]
+    .venv/bin/python benchmarks/fifteen_min_tier.py --profiles 20000 80000 [--recrawl recent] [--repeat 3] [--prefork]
 
 With --repeat N the three runs are made N times per size, each time from the seeded state
 (the warehouse and PostgreSQL copied aside after seeding and put back), and the median of
 the N ratios is printed: on a shared machine one run's ratio moves by a few hundredths.
+With --prefork every tier run is a child of `stir prefork` (bin/run_tier with
+STIR_PREFORK_SOCKET), which saves each run the 1.4 s of importing Stir's libraries.
 
 Targets (issue 7): at 80k profiles the run after new data costs at most a fifth of the
 first run, and no run's peak memory exceeds 2 GB.
@@ -18,7 +20,10 @@ import shutil
 import statistics
 from pathlib import Path
 
-from phases import REPO, bench_env, phase, run_tier_command, settle_command, stir_command
+from contextlib import nullcontext
+
+from phases import (REPO, bench_env, last_child_peak_mb, phase, prefork_server, run_tier_command, settle_command,
+                    stir_command)
 
 FIRST, AFTER = "2026-10-02 12:00:00", "2026-10-02 12:15:00"
 
@@ -38,9 +43,10 @@ def new_crawls(recrawl: str) -> list[str]:
     return found
 
 
-def one_size(profiles: int, months: int, recrawl: str, keep: bool = False, repeat: int = 1) -> dict:
+def one_size(profiles: int, months: int, recrawl: str, keep: bool = False, repeat: int = 1,
+             prefork: bool = False) -> dict:
     with bench_env("stir-bench-15min-", keep=keep) as (home, env):
-        return _one_size(profiles, months, recrawl, home, env, repeat)
+        return _one_size(profiles, months, recrawl, home, env, repeat, prefork)
 
 
 # What a repetition starts from: the seeded home less its seed files (which only seeding reads).
@@ -72,7 +78,7 @@ def _copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _one_size(profiles: int, months: int, recrawl: str, home, env, repeat: int) -> dict:
+def _one_size(profiles: int, months: int, recrawl: str, home, env, repeat: int, prefork: bool) -> dict:
     print(f"\n{profiles:,} profiles x {months} months in {home}")
     phase("seed + ingest", stir_command("seed", "--profiles", str(profiles), "--months", str(months),
                                         "--end", "2026-10-01"), env)
@@ -84,7 +90,8 @@ def _one_size(profiles: int, months: int, recrawl: str, home, env, repeat: int) 
         if n:
             restore_seeded(Path(home))
             print(f"repetition {n + 1} of {repeat}, from the seeded state again")
-        runs.append(_three_runs(recrawl, env))
+        with prefork_server(Path(home), env) if prefork else nullcontext() as server_log:
+            runs.append(_three_runs(recrawl, env, server_log))
     ratios = sorted((r["after"].seconds / r["first"].seconds, n) for n, r in enumerate(runs))
     if repeat > 1:
         print(f"after new data / first run over {repeat} repetitions: median "
@@ -93,15 +100,23 @@ def _one_size(profiles: int, months: int, recrawl: str, home, env, repeat: int) 
     return {"profiles": profiles, **runs[ratios[(repeat - 1) // 2][1]]}
 
 
-def _three_runs(recrawl: str, env) -> dict:
-    """The first run, the no-op run and the run after new crawls, on a seeded home."""
-    first = phase("15min tier (first)", run_tier_command("15min", "--end", FIRST), env)
-    noop = phase("15min tier (no-op, same end)", run_tier_command("15min", "--end", FIRST), env)
+def _three_runs(recrawl: str, env, server_log: Path | None = None) -> dict:
+    """The first run, the no-op run and the run after new crawls, on a seeded home (with
+    `server_log`, each run a child of the prefork server logging there)."""
+    def tier_run(name, end):
+        run = phase(name, run_tier_command("15min", "--end", end), env)
+        if server_log is not None:
+            run.peak_mb = max(run.peak_mb, last_child_peak_mb(server_log))
+            print(f"{'  (its child of stir prefork)':<34} {'':8}     peak RSS {run.peak_mb:8.0f} MB")
+        return run
+
+    first = tier_run("15min tier (first)", FIRST)
+    noop = tier_run("15min tier (no-op, same end)", FIRST)
     statements = new_crawls(recrawl)
     for n, statement in enumerate(statements, 1):
         body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
         phase(f"new crawls ({n}/{len(statements)})", stir_command("sql", body), env)
-    after = phase("15min tier (after ~1% new data)", run_tier_command("15min", "--end", AFTER), env)
+    after = tier_run("15min tier (after ~1% new data)", AFTER)
     print("  " + after.stdout.strip().splitlines()[-1])
     print(f"ratios to the first run: no-op {noop.seconds / first.seconds:.2f}, "
           f"after new data {after.seconds / first.seconds:.2f} (target <= 0.20); "
@@ -119,8 +134,11 @@ def main() -> None:
                         help="run the three runs this many times per size, each from the seeded state, and "
                              "print the median ratio (the sizes' comparison uses the median repetition)")
     parser.add_argument("--keep", action="store_true", help="keep each size's Stir home (removed by default)")
+    parser.add_argument("--prefork", action="store_true",
+                        help="run the tier runs as children of `stir prefork` (started after seeding), as "
+                             "bin/run_tier does when STIR_PREFORK_SOCKET is set")
     args = parser.parse_args()
-    results = [one_size(n, args.months, args.recrawl, args.keep, args.repeat) for n in args.profiles]
+    results = [one_size(n, args.months, args.recrawl, args.keep, args.repeat, args.prefork) for n in args.profiles]
     if len(results) > 1:
         small, large = results[0], results[-1]
         scale = large["profiles"] / small["profiles"]

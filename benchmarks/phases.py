@@ -5,6 +5,7 @@ Each phase runs under a small wrapper process, so the peak RSS reported is that 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,37 @@ def settle_command() -> list[str]:
 
 def run_tier_command(*args: str) -> list[str]:
     return [str(REPO / "bin" / "run_tier"), *args]
+
+
+@contextmanager
+def prefork_server(home: Path, env: dict) -> Iterator[Path]:
+    """`stir prefork` serving this home's runs for the duration (bin/run_tier sends its run to
+    it: env gets STIR_PREFORK_SOCKET); yields the server's log, which names each child's peak
+    RSS (the phase's own wrapper sees only the client's)."""
+    socket_path, log_path = home / "run" / "prefork.sock", home / "prefork.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(stir_command("--log-level", "INFO", "prefork", "--socket", str(socket_path)),
+                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not socket_path.exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"stir prefork did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        env["STIR_PREFORK_SOCKET"] = str(socket_path)
+        yield log_path
+    finally:
+        env.pop("STIR_PREFORK_SOCKET", None)
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def last_child_peak_mb(log_path: Path) -> float:
+    """The peak RSS (MB) of the last child the prefork server reported in `log_path`."""
+    found = re.findall(r"prefork: child \d+ exited with -?\d+.*, peak RSS (\d+) MB", log_path.read_text())
+    if not found:
+        sys.exit(f"no child reported in {log_path}")
+    return float(found[-1])
 
 
 def phase(name: str, args: list[str], env: dict) -> Phase:
