@@ -274,18 +274,22 @@ def tiers():
 @main.command()
 @click.option("--systemd", "systemd_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write systemd service and timer units for every tier into this directory.")
-def schedule(systemd_dir):
+@click.option("--prefork", is_flag=True,
+              help="Runs fork from a `stir prefork` server (started at boot, or as a service) at <home>/run/prefork.sock.")
+def schedule(systemd_dir, prefork):
     """Print a crontab that runs every tier on its schedule (or write systemd units)."""
     from stir.schedule import crontab, write_systemd
-    from stir.settings import project_dir
+    from stir.settings import load_settings, project_dir
 
+    socket_path = load_settings().home / "run" / "prefork.sock" if prefork else None
     if systemd_dir is None:
-        click.echo(crontab(project_dir()), nl=False)
+        click.echo(crontab(project_dir(), socket_path), nl=False)
         return
-    written = write_systemd(project_dir(), systemd_dir)
+    written = write_systemd(project_dir(), systemd_dir, socket_path)
+    enable = [p.name for p in written if p.suffix == ".timer" or p.name == "stir-prefork.service"]
     click.echo(f"wrote {len(written)} units to {systemd_dir}; install them with: "
                f"cp {systemd_dir}/stir-* /etc/systemd/system/ && systemctl daemon-reload && "
-               "systemctl enable --now " + " ".join(p.name for p in written if p.suffix == ".timer"))
+               "systemctl enable --now " + " ".join(enable))
 
 
 @main.command()

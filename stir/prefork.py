@@ -31,15 +31,19 @@ from stir.errors import StirError
 from stir.process import end_process, tune_gc
 from stir.prefork_protocol import SIGNALS, recv_message, send_message
 
-# What a tier run imports (the rest of its imports are cheap). SQLMesh's anonymous analytics
-# start a thread when sqlmesh is imported: Stir's config disables them anyway.
+# What a tier run imports (the rest of its imports are cheap).
 PRELOAD = (
-    "stir.cli", "stir.run", "stir.models", "stir.publish.tasks", "stir.jobs.tasks",
-    "stir.sqlmesh_config", "stir.sqlmesh_chdb", "stir.sqlmesh_clickhouse",
-    "stir.warehouse.embedded", "stir.postgres.embedded",
-    "sqlmesh", "sqlmesh.core.context", "sqlmesh.core.console", "sqlmesh.core.snapshot",
-    "pandas", "clickhouse_connect", "psycopg2", "luigi", "rich",
+    "stir.cli", "stir.run", "stir.models", "stir.publish.tasks", "stir.jobs.tasks", "stir.project_record",
+    "stir.sqlmesh_config", "stir.sqlmesh_chdb", "stir.sqlmesh_clickhouse", "stir.store.local",
+    "stir.warehouse.embedded", "stir.postgres.embedded", "stir.postgres.pg_ctl",
+    "sqlmesh", "sqlmesh.core.context", "sqlmesh.core.console", "sqlmesh.core.snapshot", "sqlmesh.core.audit.builtin",
+    "pandas", "luigi", "rich", "psycopg2", "pgserver", "clickhouse_connect", "clickhouse_connect.dbapi",
 )
+# Not chDB: loading its library starts a dozen native threads (each child loads it, 0.08 s).
+# Libraries that would start threads of their own when imported, told not to: OpenBLAS
+# (numpy's), and pyarrow's jemalloc (its background purging thread; it purges as it allocates).
+QUIET_THREADS = {"OPENBLAS_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false",
+                 "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "1"}
 
 
 def code_digest() -> tuple:
@@ -58,16 +62,35 @@ def _peer_uid(conn: socket.socket) -> int:
 def preload() -> None:
     """Import PRELOAD, then move every object so far out of the garbage collector's sight
     (gc.freeze: the children's collections skip them, and do not touch their pages)."""
-    os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
+    for name, value in QUIET_THREADS.items():
+        os.environ.setdefault(name, value)
     tune_gc()
     for name in PRELOAD:
         importlib.import_module(name)
     gc.collect()
     gc.freeze()
-    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    others = threads()
     if others:
         raise StirError(f"prefork: importing Stir's modules started thread(s) {', '.join(others)}; "
-                        "forking now could hang a child, so the server does not start")
+                        "a fork copies only the thread that forks, so a child could hang on a lock another "
+                        "held: the server does not start")
+
+
+def threads() -> list[str]:
+    """The names of this process's threads other than the calling one, native ones too (Linux)."""
+    own = threading.get_native_id()
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except FileNotFoundError:       # no /proc: Python's threads only
+        return [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    names = []
+    for tid in tids:
+        if tid != own:
+            try:
+                names.append(Path(f"/proc/self/task/{tid}/comm").read_text().strip())
+            except OSError:
+                pass
+    return names
 
 
 def _child(request: dict, fds: list[int]) -> None:

@@ -36,29 +36,55 @@ def _command(project: Path, tier: Tier) -> str:
     return f"{project / 'bin' / 'run_tier'} {tier.name} --retries {tier.retries}"
 
 
-def crontab(project: Path) -> str:
+def crontab(project: Path, prefork: Path | None = None) -> str:
+    """With `prefork` (a socket path), every run is a child of `bin/prefork` serving there,
+    started at boot (a run finding no server runs in its own process, as without)."""
     lines = [
         "# Stir's tiers (stir schedule). Times are UTC: install where cron runs in UTC.",
         "# A run alerts at its tier's timeout; each line stops it 5 minutes later (coreutils timeout).",
         "SHELL=/bin/bash",
         f"STIR_PROJECT={project}",
     ]
+    if prefork:
+        lines += [f"STIR_PREFORK_SOCKET={prefork}",
+                  "# The server the runs fork from (stir prefork); it stops when Stir's code changes: start it again then.",
+                  f"@reboot {project / 'bin' / 'prefork'} --socket {prefork}"]
     for tier in TIER_TABLE:
         lines.append(f"{tier.schedule} timeout {tier.timeout_min + GRACE_MIN}m {_command(project, tier)}")
     return "\n".join(lines) + "\n"
 
 
-def systemd_units(project: Path) -> dict[str, str]:
-    """File name -> content of a service and a timer per tier."""
+def systemd_units(project: Path, prefork: Path | None = None) -> dict[str, str]:
+    """File name -> content of a service and a timer per tier; with `prefork` (a socket path),
+    also the service of `bin/prefork` serving there, which the tiers' runs fork from
+    (restarted when it stops, as it does when Stir's code changes)."""
     units = {}
+    if prefork:
+        units["stir-prefork.service"] = (
+            "[Unit]\n"
+            "Description=Stir prefork server: bin/run_tier's runs fork from it (stir prefork)\n\n"
+            "[Service]\n"
+            "Type=simple\n"
+            f"WorkingDirectory={project}\n"
+            f"Environment=STIR_PROJECT={project}\n"
+            f"ExecStart={project / 'bin' / 'prefork'} --socket {prefork}\n"
+            "Restart=always\n"
+            "RestartSec=5\n\n"
+            "[Install]\n"
+            "WantedBy=multi-user.target\n"
+        )
+    uses_server = "Wants=stir-prefork.service\nAfter=stir-prefork.service\n" if prefork else ""
+    server_env = f"Environment=STIR_PREFORK_SOCKET={prefork}\n" if prefork else ""
     for tier in TIER_TABLE:
         units[f"stir-{tier.name}.service"] = (
             "[Unit]\n"
-            f"Description=Stir tier {tier.name} (bin/run_tier {tier.name})\n\n"
+            f"Description=Stir tier {tier.name} (bin/run_tier {tier.name})\n"
+            f"{uses_server}\n"
             "[Service]\n"
             "Type=oneshot\n"
             f"WorkingDirectory={project}\n"
             f"Environment=STIR_PROJECT={project}\n"
+            f"{server_env}"
             f"ExecStart={_command(project, tier)}\n"
             f"TimeoutStartSec={tier.timeout_min + GRACE_MIN}min\n"
         )
@@ -75,10 +101,10 @@ def systemd_units(project: Path) -> dict[str, str]:
     return units
 
 
-def write_systemd(project: Path, directory: Path) -> list[Path]:
+def write_systemd(project: Path, directory: Path, prefork: Path | None = None) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, content in systemd_units(project).items():
+    for name, content in systemd_units(project, prefork).items():
         path = directory / name
         path.write_text(content)
         written.append(path)

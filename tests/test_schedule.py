@@ -59,6 +59,27 @@ def test_systemd_units_verify(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_with_prefork_every_run_forks_from_a_server_started_with_it(tmp_path):
+    """`stir schedule --prefork`: the runs' environment names the server's socket, and the
+    server starts at boot (cron) or as a service the tier services want (systemd)."""
+    from stir.settings import load_settings
+
+    socket_path = load_settings().home / "run" / "prefork.sock"
+    lines = CliRunner().invoke(main, ["schedule", "--prefork"], catch_exceptions=False).output.splitlines()
+    assert f"STIR_PREFORK_SOCKET={socket_path}" in lines
+    assert f"@reboot {REPO / 'bin' / 'prefork'} --socket {socket_path}" in lines
+    result = CliRunner().invoke(main, ["schedule", "--prefork", "--systemd", str(tmp_path)], catch_exceptions=False)
+    assert "wrote 15 units" in result.output and "enable --now stir-prefork.service" in result.output
+    server = (tmp_path / "stir-prefork.service").read_text()
+    assert f"ExecStart={REPO / 'bin' / 'prefork'} --socket {socket_path}\n" in server and "Restart=always" in server
+    daily = (tmp_path / "stir-daily.service").read_text()
+    assert "Wants=stir-prefork.service" in daily and f"Environment=STIR_PREFORK_SOCKET={socket_path}" in daily
+    if shutil.which("systemd-analyze"):
+        proc = subprocess.run(["systemd-analyze", "verify", *sorted(map(str, tmp_path.iterdir()))],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+
+
 def test_tiers_lists_the_table():
     out = CliRunner().invoke(main, ["tiers"], catch_exceptions=False).output
     assert out.splitlines()[0].split() == ["tier", "models", "schedule", "(UTC)", "timeout", "retries", "publishes",
