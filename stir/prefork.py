@@ -195,9 +195,10 @@ class PreforkServer:
                     elif isinstance(key.data, int):
                         self._client_gone(key.data)
                 self._reap()
-                if self.stopping and listener.fileno() >= 0:
+                if self.stopping and listener.fileno() >= 0:   # no new command; the running ones end
                     self.selector.unregister(listener)
                     listener.close()
+                    self.path.unlink(missing_ok=True)
         finally:
             if listener.fileno() >= 0:
                 listener.close()

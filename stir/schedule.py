@@ -69,7 +69,11 @@ def systemd_units(project: Path, prefork: Path | None = None) -> dict[str, str]:
             f"Environment=STIR_PROJECT={project}\n"
             f"ExecStart={project / 'bin' / 'prefork'} --socket {prefork}\n"
             "Restart=always\n"
-            "RestartSec=5\n\n"
+            "RestartSec=5\n"
+            # A stop signals the server alone, which then waits for the runs it forked (they
+            # are in this unit's cgroup, not their tier's) before it exits.
+            "KillMode=mixed\n"
+            f"TimeoutStopSec={max(t.timeout_min for t in TIER_TABLE) + GRACE_MIN}min\n\n"
             "[Install]\n"
             "WantedBy=multi-user.target\n"
         )

@@ -165,6 +165,28 @@ def test_sigterm_to_the_client_stops_its_child_and_a_killed_client_too(seeded, s
     assert server.proc.poll() is None        # the server serves on
 
 
+def test_a_stopped_server_takes_no_new_command_and_lets_the_running_one_end(seeded, server):
+    lock = hold_warehouse(seeded)
+    try:
+        running = server.client("sql", "SELECT 41 + 1 AS answer")
+        wait_for_child(server, 1)
+        server.proc.terminate()
+        for _ in range(200):
+            if not server.socket.exists():
+                break
+            time.sleep(0.05)
+        assert not server.socket.exists()
+        assert server.proc.poll() is None and running.poll() is None   # both wait for the warehouse
+        late = server.client("--version")
+        out, err = late.communicate(timeout=120)
+        assert late.returncode == 0 and "running the command in this process" in err
+    finally:
+        lock.release()
+    out, err = running.communicate(timeout=120)
+    assert running.returncode == 0 and "42" in out, err
+    assert server.proc.wait(timeout=60) == 0
+
+
 def test_without_a_server_the_command_runs_in_the_clients_process(seeded, tmp_path):
     env = dict(seeded.env, STIR_PREFORK_SOCKET=str(tmp_path / "none.sock"))
     proc = subprocess.run([sys.executable, "-m", "stir.prefork_client", str(tmp_path / "none.sock"), "--version"],

@@ -72,6 +72,7 @@ def test_with_prefork_every_run_forks_from_a_server_started_with_it(tmp_path):
     assert "wrote 15 units" in result.output and "enable --now stir-prefork.service" in result.output
     server = (tmp_path / "stir-prefork.service").read_text()
     assert f"ExecStart={REPO / 'bin' / 'prefork'} --socket {socket_path}\n" in server and "Restart=always" in server
+    assert "KillMode=mixed" in server     # a stop lets the runs it forked finish
     daily = (tmp_path / "stir-daily.service").read_text()
     assert "Wants=stir-prefork.service" in daily and f"Environment=STIR_PREFORK_SOCKET={socket_path}" in daily
     if shutil.which("systemd-analyze"):
