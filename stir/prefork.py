@@ -103,8 +103,9 @@ def _child(request: dict, fds: list[int]) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.set_wakeup_fd(-1)
         for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-            os.close(fd)
+            if fd != target:      # (a server started with a standard stream closed may get it back)
+                os.dup2(fd, target)
+                os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ["TZ"] = "UTC"     # as stir/__init__.py sets it in every Stir process
