@@ -275,13 +275,15 @@ def tiers():
 @click.option("--systemd", "systemd_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write systemd service and timer units for every tier into this directory.")
 @click.option("--prefork", is_flag=True,
-              help="Runs fork from a `stir prefork` server (started at boot, or as a service) at <home>/run/prefork.sock.")
+              help="Runs fork from a `stir prefork` server (started at boot, or as a service) at "
+                   "STIR_PREFORK_SOCKET, or <home>/run/prefork.sock.")
 def schedule(systemd_dir, prefork):
     """Print a crontab that runs every tier on its schedule (or write systemd units)."""
     from stir.schedule import crontab, write_systemd
-    from stir.settings import load_settings, project_dir
+    from stir.prefork import default_socket
+    from stir.settings import project_dir
 
-    socket_path = load_settings().home / "run" / "prefork.sock" if prefork else None
+    socket_path = default_socket() if prefork else None
     if systemd_dir is None:
         click.echo(crontab(project_dir(), socket_path), nl=False)
         return
@@ -416,11 +418,9 @@ def prefork(socket_path):
     Each command sent to the socket (bin/run_tier sends its run there when STIR_PREFORK_SOCKET
     is set) runs in a child forked from this server, about 1.4 s sooner than a new process.
     Runs until SIGTERM or SIGINT, or until Stir's code changes."""
-    from stir.prefork import serve
-    from stir.settings import load_settings
+    from stir.prefork import default_socket, serve
 
-    env = os.environ.get("STIR_PREFORK_SOCKET")
-    serve(socket_path or (Path(env) if env else load_settings().home / "run" / "prefork.sock"))
+    serve(socket_path or default_socket())
 
 
 @main.command()

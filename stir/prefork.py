@@ -46,6 +46,15 @@ QUIET_THREADS = {"OPENBLAS_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "backgroun
                  "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "1"}
 
 
+def default_socket() -> Path:
+    """Where the server listens and the runs find it unless told: STIR_PREFORK_SOCKET, or
+    <home>/run/prefork.sock."""
+    from stir.settings import load_settings
+
+    env = os.environ.get("STIR_PREFORK_SOCKET")
+    return Path(env) if env else load_settings().home / "run" / "prefork.sock"
+
+
 def code_digest() -> tuple:
     """What identifies the code a child would run: every Stir source file's path, size and
     modification time (a checkout pulled or a package upgraded since the server started)."""
