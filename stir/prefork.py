@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from loguru import logger
 
@@ -146,14 +147,18 @@ def _reset_luigi_config() -> None:
         add_config_path(os.environ["LUIGI_CONFIG_PATH"])
 
 
+class Child(NamedTuple):
+    conn: socket.socket     # its client's connection
+    started: float          # time.monotonic() at its fork
+
+
 class PreforkServer:
     """Listens on `path`; one forked child per request, its exit status sent back."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.digest = code_digest()
-        self.children: dict[int, socket.socket] = {}   # child pid -> its client's connection
-        self.started: dict[int, float] = {}
+        self.children: dict[int, Child] = {}   # by pid
         self.selector = selectors.DefaultSelector()
         self.stopping = False
 
@@ -227,18 +232,21 @@ class PreforkServer:
             request, fds = recv_message(conn)
             if len(fds) != 3 or not isinstance(request.get("argv"), list):
                 raise ConnectionError("a request without argv and its 3 standard streams")
-        except (ConnectionError, OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:
             logger.warning("prefork: refused a request: {}", exc)
             conn.close()
             return
         if code_digest() != self.digest:
             logger.warning("prefork: Stir's code changed since this server started; stopping (the client "
                            "runs its command itself; start the server again)")
-            send_message(conn, {"stale": True})
-            conn.close()
+            self.stopping = True
             for fd in fds:
                 os.close(fd)
-            self.stopping = True
+            try:
+                send_message(conn, {"stale": True})
+            except OSError:
+                pass                  # the client is gone: nothing to run
+            conn.close()
             return
         sys.stdout.flush()
         sys.stderr.flush()
@@ -250,20 +258,23 @@ class PreforkServer:
         for fd in fds:
             os.close(fd)
         logger.info("prefork: child {}: stir {}", pid, request["argv"][0] if request["argv"] else "")
-        send_message(conn, {"pid": pid})
+        self.children[pid] = Child(conn, time.monotonic())
+        try:
+            send_message(conn, {"pid": pid})
+        except OSError:               # the client went away before its child's pid reached it
+            self._stop_child(pid)
+            return
         conn.setblocking(False)
-        self.children[pid] = conn
-        self.started[pid] = time.monotonic()
         self.selector.register(conn, selectors.EVENT_READ, pid)
 
     def _client_gone(self, pid: int) -> None:
         """The client's connection became readable: it sent a signal to pass on, or it is gone
         (killed: its child must not run on unobserved)."""
-        conn = self.children.get(pid)
-        if conn is None:
+        child = self.children.get(pid)
+        if child is None:
             return
         try:
-            data = conn.recv(64)
+            data = child.conn.recv(64)
         except BlockingIOError:
             return
         except OSError:
@@ -273,8 +284,12 @@ class PreforkServer:
                 if line.isdigit() and int(line) in [int(s) for s in SIGNALS]:
                     os.kill(pid, int(line))
             return
+        self.selector.unregister(child.conn)
+        self._stop_child(pid)
+
+    @staticmethod
+    def _stop_child(pid: int) -> None:
         logger.warning("prefork: the client of child {} went away; stopping the child", pid)
-        self.selector.unregister(conn)
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -290,21 +305,19 @@ class PreforkServer:
                 return
             code = os.waitstatus_to_exitcode(status)
             code = 128 - code if code < 0 else code        # killed by a signal: as a shell reports it
-            conn = self.children.pop(pid, None)
-            began = self.started.pop(pid, None)
-            took = f" after {time.monotonic() - began:.1f} s" if began is not None else ""
-            logger.info("prefork: child {} exited with {}{}, peak RSS {:.0f} MB", pid, code, took, usage.ru_maxrss / 1024)
-            if conn is not None:
-                try:
-                    self.selector.unregister(conn)
-                except (KeyError, ValueError):
-                    pass
-                try:
-                    conn.setblocking(True)
-                    send_message(conn, {"exit": code})
-                except OSError:
-                    pass
-                conn.close()
+            conn, started = self.children.pop(pid)
+            logger.info("prefork: child {} exited with {} after {:.1f} s, peak RSS {:.0f} MB", pid, code,
+                        time.monotonic() - started, usage.ru_maxrss / 1024)
+            try:
+                self.selector.unregister(conn)
+            except (KeyError, ValueError):    # not registered, or no longer: its client went away
+                pass
+            try:
+                conn.setblocking(True)
+                send_message(conn, {"exit": code})
+            except OSError:
+                pass
+            conn.close()
 
 
 def serve(path: Path) -> None:

@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
         conn.connect(path)
         send_message(conn, {"argv": args, "env": dict(os.environ), "cwd": os.getcwd()}, [0, 1, 2])
         reply, _ = recv_message(conn)
-    except (OSError, ConnectionError) as exc:
+    except OSError as exc:
         conn.close()
         _run_here(args, f"no server at {path} ({exc.__class__.__name__}: {exc})")
     if reply.get("stale"):
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
         signal.signal(signum, forward)
     try:
         reply, _ = recv_message(conn)
-    except (OSError, ConnectionError) as exc:
+    except OSError as exc:
         print(f"error: stir prefork: the server went away while child {reply['pid']} ran ({exc}); "
               "its outcome is unknown", file=sys.stderr)
         return 1

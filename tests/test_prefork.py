@@ -165,6 +165,29 @@ def test_sigterm_to_the_client_stops_its_child_and_a_killed_client_too(seeded, s
     assert server.proc.poll() is None        # the server serves on
 
 
+def test_a_client_gone_before_its_childs_pid_reaches_it_stops_the_child_not_the_server(seeded, server):
+    import socket
+
+    from stir.prefork_protocol import send_message
+
+    lock = hold_warehouse(seeded)            # so the child's command would wait for the warehouse
+    try:
+        with open(os.devnull, "r+") as null:
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            conn.connect(str(server.socket))
+            send_message(conn, {"argv": ["sql", "SELECT 1"], "env": server.env, "cwd": str(REPO)}, [null.fileno()] * 3)
+            conn.close()                     # before the server's reply
+        child = wait_for_child(server, 1)
+        assert gone(child), "the child of a vanished client ran on"
+    finally:
+        lock.release()
+    assert "the client of child" in server.log.read_text()
+    assert server.proc.poll() is None        # the server serves on
+    after = server.client("--version")
+    out, err = after.communicate(timeout=120)
+    assert after.returncode == 0 and out.startswith("stir, version"), err
+
+
 def test_a_stopped_server_takes_no_new_command_and_lets_the_running_one_end(seeded, server):
     lock = hold_warehouse(seeded)
     try:
