@@ -7,11 +7,17 @@ difference.
 
     .venv/bin/python tests/reference_check.py --seeds 1 2 3
     .venv/bin/python tests/reference_check.py --seeds 7 --late 0.3 --first-days 45
+    .venv/bin/python tests/reference_check.py --seeds 4 --end '2026-06-15 12:07:13'
+
+--end moves the run's end T off the 15-minute boundary (or anywhere): reference_data draws
+its rows around T, so it is read from STIR_REFERENCE_T, which --end sets before the
+reference modules are imported.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import shutil
 import sys
@@ -20,6 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+
+def _end_from_argv() -> None:
+    """--end, read before reference_data (which draws around T) is imported."""
+    for i, arg in enumerate(sys.argv):
+        value = sys.argv[i + 1] if arg == "--end" and i + 1 < len(sys.argv) else \
+            arg.split("=", 1)[1] if arg.startswith("--end=") else None
+        if value:
+            os.environ["STIR_REFERENCE_T"] = str(dt.datetime.fromisoformat(value))
+
+
+_end_from_argv()
 from conftest import Stir  # noqa: E402
 from reference_compare import TABLES, differences, ingest_and_run, published  # noqa: E402
 from reference_data import T, raw_tables, ts  # noqa: E402
@@ -65,7 +82,9 @@ def main() -> int:
     parser.add_argument("--late", type=float, help="run twice; this fraction of the first batch's rows arrives late")
     parser.add_argument("--first-days", type=float, default=3, help="the first run's end, in days before T")
     parser.add_argument("--keep", action="store_true", help="keep the homes (removed by default)")
+    parser.add_argument("--end", help="the run's end T, 'YYYY-MM-DD hh:mm:ss' (default 2026-06-15 12:00:00)")
     args = parser.parse_args()
+    print(f"T = {ts(T)}")
     root = Path(tempfile.mkdtemp(prefix="stir-reference-"))
     try:
         found = sum(check(seed, args.late, args.first_days, root) for seed in args.seeds)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 
-T = dt.datetime(2026, 6, 15, 12, 0, 0)      # the run's end
+# The run's end: on a 15-minute boundary by default; STIR_REFERENCE_T (e.g. '2026-06-15 12:07:13',
+# as reference_check.py --end sets it) moves it, and every time drawn below moves with it.
+T = dt.datetime.fromisoformat(os.environ.get("STIR_REFERENCE_T", "2026-06-15 12:00:00"))
 HISTORY_START = dt.datetime(2026, 1, 1)
 DAY = dt.timedelta(days=1)
 SECOND = dt.timedelta(seconds=1)
