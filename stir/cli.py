@@ -296,13 +296,20 @@ def schedule(systemd_dir, prefork):
 
 @main.command()
 def migrate():
-    """Create Stir's schemas and any missing serving table in PostgreSQL."""
+    """Create Stir's schemas and any missing serving table in PostgreSQL, and add the
+    projections Stir keeps on the raw tables that lack them (source_projections.sql)."""
     from stir.postgres import connected
     from stir.serving.migrate import migrate as apply
+    from stir.settings import load_settings
+    from stir.warehouse import get_warehouse
+    from stir.warehouse.sources import ensure_projections
 
     with connected() as conn:
         created = apply(conn)
     click.echo(f"serving database ready; created: {', '.join(created) or 'nothing'}")
+    settings = load_settings()
+    added = ensure_projections(get_warehouse(settings), settings.clickhouse_cluster)
+    click.echo(f"raw tables' projections ready; added: {', '.join(added) or 'nothing'}")
 
 
 @main.command()

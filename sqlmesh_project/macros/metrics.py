@@ -170,6 +170,17 @@ def keys_crawled_since_start(evaluator, source, key, time_column):
     return f"(SELECT * FROM {src} WHERE {k} IN (SELECT {k} FROM {src}{since}))"
 
 
+@macro()
+def reads_every_row(evaluator):
+    """1 when @crawled_since_start reads every row (the model's first interval), else 0: the
+    value of `optimize_read_in_order` for a latest-state model over it. Every row is best read
+    in the raw table's own order (by key: the sort by key streams, with little memory); the
+    crawls since the start are best read from the raw table's projection by time
+    (stir/warehouse/sql/source_projections.sql), which ClickHouse does not consider while it
+    reads the table in order."""
+    return "1" if _first_interval(evaluator) else "0"
+
+
 def _since_start(evaluator, time_column) -> str:
     """' WHERE time_column >= <the interval's start>', or '' (every row) on a model's first
     interval (at the models' start) and when rendering without an interval."""
