@@ -18,9 +18,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-from pathlib import Path
-
 from contextlib import nullcontext
+from pathlib import Path
 
 from phases import (REPO, bench_env, last_child_peak_mb, phase, prefork_server, run_tier_command, settle_command,
                     stir_command)

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from loguru import logger
 
+from stir import run_in_utc
 from stir.errors import StirError
 from stir.process import end_process, tune_gc
 from stir.prefork_protocol import SIGNALS, recv_message, send_message
@@ -118,7 +119,7 @@ def _child(request: dict, fds: list[int]) -> None:
                 os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
-        os.environ["TZ"] = "UTC"     # as stir/__init__.py sets it in every Stir process
+        run_in_utc()
         os.chdir(request["cwd"])
         _reset_luigi_config()
         from stir.cli import main
