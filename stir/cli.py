@@ -274,9 +274,10 @@ def tiers():
 @main.command()
 @click.option("--systemd", "systemd_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write systemd service and timer units for every tier into this directory.")
-@click.option("--prefork", is_flag=True,
-              help="Runs fork from a `stir prefork` server (started at boot, or as a service) at "
-                   "STIR_PREFORK_SOCKET, or <home>/run/prefork.sock.")
+@click.option("--prefork/--no-prefork", default=True, show_default=True,
+              help="Runs fork from a `stir prefork` server (started at boot, or as a service; under "
+                   "cron, a run finding none starts it) at STIR_PREFORK_SOCKET, or <home>/run/prefork.sock; "
+                   "with --no-prefork each run is a process of its own.")
 def schedule(systemd_dir, prefork):
     """Print a crontab that runs every tier on its schedule (or write systemd units)."""
     from stir.schedule import crontab, write_systemd

@@ -29,9 +29,10 @@ from typing import NamedTuple
 from loguru import logger
 
 from stir import run_in_utc
-from stir.errors import StirError
+from stir.errors import StirError, WarehouseLockedError
 from stir.process import end_process, tune_gc
 from stir.prefork_protocol import SIGNALS, recv_message, send_message
+from stir.warehouse.lock import ProcessLock
 
 # What a tier run imports (the rest of its imports are cheap).
 PRELOAD = (
@@ -162,9 +163,18 @@ class PreforkServer:
         self.children: dict[int, Child] = {}   # by pid
         self.selector = selectors.DefaultSelector()
         self.stopping = False
+        # Held for the server's life: of two servers started at once on one socket (two runs
+        # starting one each, STIR_PREFORK_START), one serves and the other stops, instead of
+        # the second removing the first's socket and leaving it listening where nobody looks.
+        self.lock = ProcessLock(self.path.with_name(self.path.name + ".lock"), f"prefork socket {self.path}")
 
     def _listen(self) -> socket.socket:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.lock.acquire(timeout=0)
+        except WarehouseLockedError:
+            raise StirError(f"prefork: a server already serves on {self.path} "
+                            f"(process {self.lock.holder()})") from None
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             probe.connect(str(self.path))
@@ -255,6 +265,7 @@ class PreforkServer:
         if pid == 0:
             for key in list(self.selector.get_map().values()):   # the server's sockets and pipe
                 os.close(key.fd)
+            self.lock.forget()        # the server's lock is the server's, not its runs'
             _child(request, fds)
         for fd in fds:
             os.close(fd)

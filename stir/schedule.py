@@ -38,7 +38,8 @@ def _command(project: Path, tier: Tier) -> str:
 
 def crontab(project: Path, prefork: Path | None = None) -> str:
     """With `prefork` (a socket path), every run is a child of `bin/prefork` serving there,
-    started at boot (a run finding no server runs in its own process, as without)."""
+    started at boot; a run finding no server (before the first boot after installing, or when
+    a server stopped because Stir's code changed) runs in its own process and starts one."""
     lines = [
         "# Stir's tiers (stir schedule). Times are UTC: install where cron runs in UTC.",
         "# A run alerts at its tier's timeout; each line stops it 5 minutes later (coreutils timeout).",
@@ -47,7 +48,9 @@ def crontab(project: Path, prefork: Path | None = None) -> str:
     ]
     if prefork:
         lines += [f"STIR_PREFORK_SOCKET={prefork}",
-                  "# The server the runs fork from (stir prefork); it stops when Stir's code changes: start it again then.",
+                  "# The server the runs fork from (stir prefork). It stops when Stir's code changes; the next run",
+                  "# then runs in its own process and starts it again (STIR_PREFORK_START).",
+                  "STIR_PREFORK_START=1",
                   f"@reboot {project / 'bin' / 'prefork'} --socket {prefork}"]
     for tier in TIER_TABLE:
         lines.append(f"{tier.schedule} timeout {tier.timeout_min + GRACE_MIN}m {_command(project, tier)}")

@@ -236,7 +236,52 @@ def test_the_server_stops_when_stirs_code_changes_and_the_command_still_runs(ser
 
 
 def test_a_second_server_on_the_same_socket_is_refused(server):
-    second = subprocess.run([str(STIR_BIN), "prefork", "--socket", str(server.socket)], env=server.stir.env,
-                            capture_output=True, text=True, timeout=120)
-    assert second.returncode == 1 and "a server already listens on" in second.stderr
+    def second_server():
+        return subprocess.run([str(STIR_BIN), "prefork", "--socket", str(server.socket)], env=server.stir.env,
+                              capture_output=True, text=True, timeout=120)
+
+    second = second_server()
+    assert second.returncode == 1 and f"a server already serves on {server.socket} (process {server.proc.pid})" \
+        in second.stderr
     assert server.proc.poll() is None and server.socket.exists()
+    # The server's lock, not its socket, decides: a second server that found no socket (as
+    # when two start at once) would otherwise bind a new one and orphan the first.
+    server.socket.unlink()
+    second = second_server()
+    assert second.returncode == 1 and "a server already serves on" in second.stderr
+    assert server.proc.poll() is None and not server.socket.exists()
+
+
+def test_a_client_finding_no_server_starts_one_when_told_to(seeded, tmp_path):
+    """STIR_PREFORK_START=1 (the crontab of `stir schedule`): the run without a server runs
+    itself and starts one, detached, that serves the next runs."""
+    socket_path = tmp_path / "auto.sock"
+    env = dict(seeded.env, STIR_PREFORK_SOCKET=str(socket_path), STIR_PREFORK_START="1")
+
+    def client():
+        return subprocess.run([sys.executable, "-m", "stir.prefork_client", str(socket_path), "tiers"], env=env,
+                              cwd=REPO, capture_output=True, text=True, timeout=120)
+
+    first = client()
+    assert first.returncode == 0 and first.stdout.startswith("tier"), first.stderr
+    assert f"running the command in this process; started a server there for the next runs (log " \
+           f"{socket_path.with_suffix('.log')})" in first.stderr
+    lock = socket_path.with_name("auto.sock.lock")
+    for _ in range(1200):
+        if socket_path.exists():
+            break
+        time.sleep(0.05)
+    assert socket_path.exists(), socket_path.with_suffix(".log").read_text()
+    pid = int(lock.read_text())
+    try:
+        second = client()
+        assert second.returncode == 0 and second.stdout == first.stdout, second.stderr
+        assert "in this process" not in second.stderr
+        assert re.search(r"prefork: child \d+: stir tiers", socket_path.with_suffix(".log").read_text())
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(600):
+            if not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+                break
+            time.sleep(0.05)
+    assert not socket_path.exists()

@@ -22,7 +22,8 @@ START = dt.datetime(2026, 11, 26, 5, 38, tzinfo=dt.timezone.utc)
 
 def test_crontab_parses_and_runs_every_tier():
     out = CliRunner().invoke(main, ["schedule"], catch_exceptions=False).output
-    jobs = [line for line in out.splitlines() if line and not line.startswith("#") and "=" not in line.split()[0]]
+    jobs = [line for line in out.splitlines() if line and not line.startswith(("#", "@reboot"))
+            and "=" not in line.split()[0]]
     assert len(jobs) == len(TIERS)
     for line, tier in zip(jobs, TIER_TABLE):
         fields = line.split()
@@ -53,22 +54,26 @@ def test_systemd_timers_fire_when_the_cron_lines_do(tier):
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_systemd_units_verify(tmp_path):
     result = CliRunner().invoke(main, ["schedule", "--systemd", str(tmp_path / "units")], catch_exceptions=False)
-    assert result.exit_code == 0 and "wrote 14 units" in result.output
+    assert result.exit_code == 0 and "wrote 15 units" in result.output
     units = sorted(str(p) for p in (tmp_path / "units").iterdir())
     proc = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
 
-def test_with_prefork_every_run_forks_from_a_server_started_with_it(tmp_path):
-    """`stir schedule --prefork`: the runs' environment names the server's socket, and the
-    server starts at boot (cron) or as a service the tier services want (systemd)."""
+def test_every_run_forks_from_a_server_started_with_it_unless_told_not_to(tmp_path):
+    """`stir schedule` (--prefork, the default): the runs' environment names the server's
+    socket, and the server starts at boot and, under cron, when a run finds none (cron
+    restarts nothing), or as a service the tier services want (systemd)."""
     from stir.settings import load_settings
 
     socket_path = load_settings().home / "run" / "prefork.sock"
-    lines = CliRunner().invoke(main, ["schedule", "--prefork"], catch_exceptions=False).output.splitlines()
-    assert f"STIR_PREFORK_SOCKET={socket_path}" in lines
+    lines = CliRunner().invoke(main, ["schedule"], catch_exceptions=False).output.splitlines()
+    assert f"STIR_PREFORK_SOCKET={socket_path}" in lines and "STIR_PREFORK_START=1" in lines
     assert f"@reboot {REPO / 'bin' / 'prefork'} --socket {socket_path}" in lines
-    result = CliRunner().invoke(main, ["schedule", "--prefork", "--systemd", str(tmp_path)], catch_exceptions=False)
+    alone = CliRunner().invoke(main, ["schedule", "--no-prefork"], catch_exceptions=False).output
+    assert "PREFORK" not in alone and "@reboot" not in alone
+    assert [line for line in alone.splitlines() if "run_tier" in line] == [line for line in lines if "run_tier" in line]
+    result = CliRunner().invoke(main, ["schedule", "--systemd", str(tmp_path)], catch_exceptions=False)
     assert "wrote 15 units" in result.output and "enable --now stir-prefork.service" in result.output
     server = (tmp_path / "stir-prefork.service").read_text()
     assert f"ExecStart={REPO / 'bin' / 'prefork'} --socket {socket_path}\n" in server and "Restart=always" in server

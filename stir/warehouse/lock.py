@@ -19,7 +19,15 @@ class ProcessLock:
         self.what = what
         self._fd: int | None = None
 
-    def _holder(self) -> str:
+    def forget(self) -> None:
+        """In a forked child: close its copy of the lock's descriptor, leaving the lock with
+        the parent (an unlock here would release the parent's lock too)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def holder(self) -> str:
+        """The pid the holder wrote into the lock file ("unknown" if it cannot be read)."""
         try:
             return self.path.read_text().strip() or "unknown"
         except OSError:
@@ -38,11 +46,11 @@ class ProcessLock:
                 if time.monotonic() >= deadline:
                     os.close(fd)
                     raise WarehouseLockedError(
-                        f"{self.what} is in use by process {self._holder()} (lock {self.path}); "
+                        f"{self.what} is in use by process {self.holder()} (lock {self.path}); "
                         f"waited {timeout:.0f}s. Wait for that run to finish, or raise lock_timeout."
                     ) from None
                 if not announced:
-                    logger.info("waiting for {} held by process {}", self.what, self._holder())
+                    logger.info("waiting for {} held by process {}", self.what, self.holder())
                     announced = True
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
