@@ -8,7 +8,9 @@ With --repeat N the three runs are made N times per size, each time from the see
 (the warehouse and PostgreSQL copied aside after seeding and put back), and the median of
 the N ratios is printed: on a shared machine one run's ratio moves by a few hundredths.
 With --prefork every tier run is a child of `stir prefork` (bin/run_tier with
-STIR_PREFORK_SOCKET), which saves each run the 1.4 s of importing Stir's libraries.
+STIR_PREFORK_SOCKET, as the schedules `stir schedule` writes run the tiers), which saves each
+run the 1.4 s of importing Stir's libraries; without it each run is a new process, as
+`bin/run_tier` run by hand is.
 
 Targets (issue 7): at 80k profiles the run after new data costs at most a fifth of the
 first run, and no run's peak memory exceeds 2 GB.
@@ -135,7 +137,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep each size's Stir home (removed by default)")
     parser.add_argument("--prefork", action="store_true",
                         help="run the tier runs as children of `stir prefork` (started after seeding), as "
-                             "bin/run_tier does when STIR_PREFORK_SOCKET is set")
+                             "bin/run_tier does when STIR_PREFORK_SOCKET is set (the schedules of `stir schedule`)")
     args = parser.parse_args()
     results = [one_size(n, args.months, args.recrawl, args.keep, args.repeat, args.prefork) for n in args.profiles]
     if len(results) > 1:
