@@ -15,6 +15,10 @@ import sys
 
 from stir.prefork_protocol import SIGNALS, recv_message, send_message
 
+# A started server's log (two lines a run) past this size is moved aside as .log.1 (the one
+# before is deleted) when the next server starts.
+LOG_LIMIT = 10 * 1024 * 1024
+
 
 def _run_here(path: str, args: list[str], why: str) -> None:
     started = _start_server(path) if os.environ.get("STIR_PREFORK_START") == "1" else ""
@@ -24,7 +28,8 @@ def _run_here(path: str, args: list[str], why: str) -> None:
 
 def _start_server(path: str) -> str:
     """Start `stir prefork --socket path` in a session of its own (it outlives this process),
-    its output appended to path's name with .log; returns what to tell the user. Of servers
+    its output appended to path's name with .log (moved aside as .log.1 past LOG_LIMIT);
+    returns what to tell the user. Of servers
     started at once on one socket, one serves and the others stop (the server's lock)."""
     import subprocess
     from pathlib import Path
@@ -32,6 +37,8 @@ def _start_server(path: str) -> str:
     log_path = Path(path).with_suffix(".log")
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        if log_path.exists() and log_path.stat().st_size > LOG_LIMIT:
+            log_path.replace(log_path.with_suffix(".log.1"))
         with open(log_path, "a") as log:
             subprocess.Popen([sys.executable, "-m", "stir.cli", "prefork", "--socket", path],
                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

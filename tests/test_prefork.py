@@ -262,8 +262,13 @@ def test_a_client_finding_no_server_starts_one_when_told_to(seeded, tmp_path):
         return subprocess.run([sys.executable, "-m", "stir.prefork_client", str(socket_path), "tiers"], env=env,
                               cwd=REPO, capture_output=True, text=True, timeout=120)
 
+    from stir.prefork_client import LOG_LIMIT
+
+    full = b"x" * (LOG_LIMIT + 1)     # an earlier server's log, past its limit: moved aside
+    socket_path.with_suffix(".log").write_bytes(full)
     first = client()
     assert first.returncode == 0 and first.stdout.startswith("tier"), first.stderr
+    assert tmp_path.joinpath("auto.log.1").read_bytes() == full
     assert f"running the command in this process; started a server there for the next runs (log " \
            f"{socket_path.with_suffix('.log')})" in first.stderr
     lock = socket_path.with_name("auto.sock.lock")
@@ -277,7 +282,8 @@ def test_a_client_finding_no_server_starts_one_when_told_to(seeded, tmp_path):
         second = client()
         assert second.returncode == 0 and second.stdout == first.stdout, second.stderr
         assert "in this process" not in second.stderr
-        assert re.search(r"prefork: child \d+: stir tiers", socket_path.with_suffix(".log").read_text())
+        log = socket_path.with_suffix(".log").read_text()
+        assert re.search(r"prefork: child \d+: stir tiers", log) and len(log) < LOG_LIMIT
     finally:
         os.kill(pid, signal.SIGTERM)
         for _ in range(600):
