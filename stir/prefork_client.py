@@ -29,8 +29,8 @@ def _run_here(path: str, args: list[str], why: str) -> None:
 def _start_server(path: str) -> str:
     """Start `stir prefork --socket path` in a session of its own (it outlives this process),
     its output appended to path's name with .log (moved aside as .log.1 past LOG_LIMIT);
-    returns what to tell the user. Of servers
-    started at once on one socket, one serves and the others stop (the server's lock)."""
+    returns what to tell the user. Of servers started at once on one socket, one serves and
+    the others stop (the server's lock)."""
     import subprocess
     from pathlib import Path
 

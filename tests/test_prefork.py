@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, STIR_BIN, Stir
+from stir.prefork_client import LOG_LIMIT
 
 END = "2026-09-01 12:00:00"
 
@@ -261,8 +262,6 @@ def test_a_client_finding_no_server_starts_one_when_told_to(seeded, tmp_path):
     def client():
         return subprocess.run([sys.executable, "-m", "stir.prefork_client", str(socket_path), "tiers"], env=env,
                               cwd=REPO, capture_output=True, text=True, timeout=120)
-
-    from stir.prefork_client import LOG_LIMIT
 
     full = b"x" * (LOG_LIMIT + 1)     # an earlier server's log, past its limit: moved aside
     socket_path.with_suffix(".log").write_bytes(full)
